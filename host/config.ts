@@ -1,0 +1,46 @@
+/**
+ * Reads the host's configuration from the environment, refusing bad values with a message that
+ * names the variable, the value and what was expected.
+ */
+import { resolve } from "node:path";
+import { CorralError, ErrorCode } from "../schemas/errors.ts";
+
+export interface EnvConfig {
+  readonly port: number;
+  readonly hostname: string;
+  readonly pluginsDir: string;
+  readonly dataDir: string;
+  readonly policyFile: string | undefined;
+  readonly databaseUrl: string | undefined;
+  readonly logLevel: "debug" | "info" | "warn" | "error";
+}
+
+export const ENV_HELP = `Environment:
+  PORT                 port to listen on (default 8080)
+  HOST                 address to bind (default 0.0.0.0)
+  CORRAL_PLUGINS_DIR   folder of plugin folders (default ./plugins)
+  CORRAL_DATA_DIR      where the host keeps its state (default ./.corral)
+  CORRAL_POLICY        host policy JSON file (default: built-in policy; see docs/security.md)
+  DATABASE_URL         Postgres for plugins (default: the embedded Postgres)
+  CORRAL_LOG_LEVEL     debug | info | warn | error (default info)
+  CORRAL_NO_BWRAP=1    run plugins without the bubblewrap namespace even when bwrap is installed`;
+
+export function readEnvConfig(env: Readonly<Record<string, string | undefined>>, cwd = process.cwd()): EnvConfig {
+  const port = env.PORT === undefined || env.PORT === "" ? 8080 : Number(env.PORT);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    throw new CorralError(ErrorCode.ENVIRONMENT, `PORT must be a whole number from 0 to 65535, got ${JSON.stringify(env.PORT)}`);
+  }
+  const logLevel = env.CORRAL_LOG_LEVEL ?? "info";
+  if (!["debug", "info", "warn", "error"].includes(logLevel)) {
+    throw new CorralError(ErrorCode.ENVIRONMENT, `CORRAL_LOG_LEVEL must be debug, info, warn or error, got ${JSON.stringify(logLevel)}`);
+  }
+  return {
+    port,
+    hostname: env.HOST || "0.0.0.0",
+    pluginsDir: resolve(cwd, env.CORRAL_PLUGINS_DIR || "plugins"),
+    dataDir: resolve(cwd, env.CORRAL_DATA_DIR || ".corral"),
+    policyFile: env.CORRAL_POLICY ? resolve(cwd, env.CORRAL_POLICY) : undefined,
+    databaseUrl: env.DATABASE_URL || undefined,
+    logLevel: logLevel as EnvConfig["logLevel"],
+  };
+}

@@ -1,0 +1,44 @@
+/**
+ * Gives one plugin with `"database": true` its database: provisions its role and schema (idempotent),
+ * records them, and opens its own pool logged in as that role.
+ */
+import type { Logger } from "../logger.ts";
+import type { Manifest } from "../manifest/manifest.ts";
+import type { HostDatabase } from "./connect.ts";
+import { pluginDatabasePassword } from "./host-secret.ts";
+import { PluginDatabase } from "./plugin-database.ts";
+import type { PluginStore } from "./plugin-store.ts";
+import { connectionLimitFor, resolvePoolSize } from "./pool-size.ts";
+import { provisionPluginDatabase } from "./provision.ts";
+
+/** A statement running longer than the plugin's own request timeout is of no use to anyone. */
+const IDLE_IN_TRANSACTION_TIMEOUT_MS = 30_000;
+
+export async function openPluginDatabase(input: {
+  readonly hostDb: HostDatabase;
+  readonly secret: Uint8Array;
+  readonly store: PluginStore;
+  readonly manifest: Manifest;
+  readonly timeoutMs: number;
+  readonly logger: Logger;
+}): Promise<PluginDatabase> {
+  const { hostDb, manifest, logger } = input;
+  const poolSize = resolvePoolSize(undefined);
+  const password = pluginDatabasePassword(input.secret, manifest.name);
+  const { role, schema } = await provisionPluginDatabase(hostDb.adminPool, {
+    pluginName: manifest.name,
+    password,
+    connectionLimit: connectionLimitFor(poolSize),
+    statementTimeoutMs: input.timeoutMs,
+    idleInTransactionTimeoutMs: IDLE_IN_TRANSACTION_TIMEOUT_MS,
+    database: hostDb.connectionInfo.database,
+  });
+  await input.store.recordDatabase(manifest.name, role, schema);
+  logger.info("database ready", { role, schema, poolSize });
+  return new PluginDatabase(hostDb.connectionInfo, role, password, {
+    poolSize,
+    logger,
+    adminPool: hostDb.adminPool,
+    queryTimeoutMs: input.timeoutMs,
+  });
+}

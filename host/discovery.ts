@@ -1,0 +1,69 @@
+/**
+ * Finds plugin folders (those holding a plugin.json) and loads their manifests. A folder whose
+ * manifest is broken is reported and skipped; it never stops the others from loading.
+ */
+import { readdir } from "node:fs/promises";
+import { join } from "node:path";
+import { CorralError, ErrorCode } from "../schemas/errors.ts";
+import { loadManifest } from "./manifest/manifest.ts";
+import type { LoadedManifest } from "./manifest/manifest.ts";
+
+/** A plugin folder that could not be loaded, as shown in /health. */
+export interface InvalidPlugin {
+  readonly dir: string;
+  readonly code: string;
+  readonly message: string;
+}
+
+export interface Discovery {
+  readonly found: readonly LoadedManifest[];
+  readonly invalid: readonly InvalidPlugin[];
+}
+
+/**
+ * Loads every plugin folder directly under `pluginsDir`, in name order. When two folders declare
+ * the same plugin name, the first folder in that order wins and the other is reported.
+ */
+export async function discoverPlugins(pluginsDir: string): Promise<Discovery> {
+  let entries;
+  try {
+    entries = await readdir(pluginsDir, { withFileTypes: true });
+  } catch (error) {
+    throw new CorralError(ErrorCode.ENVIRONMENT,
+      `cannot read the plugins folder ${pluginsDir}: ${(error as Error).message}; set CORRAL_PLUGINS_DIR to a folder of plugins`);
+  }
+  const found: LoadedManifest[] = [];
+  const invalid: InvalidPlugin[] = [];
+  const byName = new Map<string, string>();
+  const folders = entries.filter((e) => e.isDirectory() && !e.name.startsWith(".")).map((e) => e.name).sort();
+  for (const folder of folders) {
+    const dir = join(pluginsDir, folder);
+    if (!(await hasManifest(dir))) continue; // not a plugin folder
+    try {
+      const loaded = await loadManifest(dir);
+      const owner = byName.get(loaded.manifest.name);
+      if (owner !== undefined) {
+        invalid.push({ dir, code: ErrorCode.MANIFEST_INVALID,
+          message: `${loaded.file}: plugin name "${loaded.manifest.name}" is already used by ${owner}; rename one of them` });
+        continue;
+      }
+      byName.set(loaded.manifest.name, dir);
+      found.push(loaded);
+    } catch (error) {
+      invalid.push({
+        dir,
+        code: error instanceof CorralError ? error.code : ErrorCode.MANIFEST_INVALID,
+        message: (error as Error).message,
+      });
+    }
+  }
+  return { found, invalid };
+}
+
+async function hasManifest(dir: string): Promise<boolean> {
+  try {
+    return (await readdir(dir)).includes("plugin.json");
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,66 @@
+/**
+ * The host's HTTP surface as a Hono app: /health, and every plugin mounted at /plugins/<name>/.
+ */
+import { Hono } from "hono";
+import type { HttpBindings } from "@hono/node-server";
+import { RESPONSE_ALREADY_SENT } from "@hono/node-server/utils/response";
+import { CorralError, ErrorCode } from "../../schemas/errors.ts";
+import type { HealthReport } from "../health.ts";
+import { errorAnswer } from "./error-response.ts";
+import { forward } from "./forward.ts";
+import type { SupervisorLookup } from "./forward.ts";
+
+export interface AppDependencies {
+  readonly lookup: SupervisorLookup;
+  readonly health: () => HealthReport;
+  /** Counts requests in flight so shutdown can drain them. */
+  readonly inFlight: { count: number };
+  readonly isShuttingDown: () => boolean;
+}
+
+export function createApp(deps: AppDependencies): Hono<{ Bindings: HttpBindings }> {
+  const app = new Hono<{ Bindings: HttpBindings }>();
+
+  app.get("/health", (c) => {
+    const report = deps.health();
+    return c.json(report, report.status === "stopping" ? 503 : 200);
+  });
+
+  app.get("/health/plugins/:name", (c) => {
+    const plugin = deps.health().plugins.find((p) => p.name === c.req.param("name"));
+    if (plugin === undefined) return sendError(c.env.outgoing, notFound(c.req.param("name")));
+    return c.json(plugin, plugin.state === "ready" ? 200 : 503);
+  });
+
+  const toPlugin = async (c: { req: { param(name: "name"): string }; env: HttpBindings }) => {
+    const { incoming, outgoing } = c.env;
+    if (deps.isShuttingDown()) {
+      return sendError(outgoing, new CorralError(ErrorCode.SHUTTING_DOWN, "the host is shutting down; retry on another instance"));
+    }
+    deps.inFlight.count++;
+    try {
+      await forward(c.req.param("name"), incoming, outgoing, deps.lookup);
+    } finally {
+      deps.inFlight.count--;
+    }
+    return RESPONSE_ALREADY_SENT;
+  };
+  app.all("/plugins/:name", toPlugin);
+  app.all("/plugins/:name/*", toPlugin);
+
+  app.notFound((c) => sendError(c.env.outgoing, new CorralError(ErrorCode.PLUGIN_NOT_FOUND,
+    `nothing is served at ${c.req.path}; plugins are mounted at /plugins/<name>/ and the host's status is at /health`)));
+  app.onError((error, c) => sendError(c.env.outgoing, error));
+  return app;
+}
+
+function notFound(name: string): CorralError {
+  return new CorralError(ErrorCode.PLUGIN_NOT_FOUND, `no plugin named "${name}" is installed`);
+}
+
+function sendError(outgoing: HttpBindings["outgoing"], error: unknown): Response {
+  const answer = errorAnswer(error);
+  if (!outgoing.headersSent) outgoing.writeHead(answer.status, answer.headers);
+  outgoing.end(answer.body);
+  return RESPONSE_ALREADY_SENT;
+}

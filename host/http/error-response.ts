@@ -1,0 +1,41 @@
+/**
+ * Turns a CorralError into the HTTP answer a client gets: a status, a JSON body
+ * `{ "error": { "code", "message" } }`, and Retry-After where waiting helps.
+ */
+import { CorralError, ErrorCode } from "../../schemas/errors.ts";
+import type { ErrorCodeValue } from "../../schemas/errors.ts";
+import { UnavailableError } from "../supervisor.ts";
+
+const STATUS_BY_CODE: Partial<Record<ErrorCodeValue, number>> = {
+  [ErrorCode.REQUEST_TIMEOUT]: 504,
+  [ErrorCode.BODY_TOO_LARGE]: 413,
+  [ErrorCode.PLUGIN_UNAVAILABLE]: 503,
+  [ErrorCode.PLUGIN_FAILED]: 503,
+  [ErrorCode.SHUTTING_DOWN]: 503,
+  [ErrorCode.PLUGIN_NOT_FOUND]: 404,
+  [ErrorCode.PLUGIN_CRASHED]: 502,
+  [ErrorCode.HANDLER_FAILED]: 502,
+  [ErrorCode.RESPONSE_TOO_LARGE]: 502,
+  [ErrorCode.PROTOCOL_VIOLATION]: 502,
+};
+
+export interface ErrorAnswer {
+  readonly status: number;
+  readonly headers: Record<string, string>;
+  readonly body: string;
+}
+
+/** The answer for `error`; anything that is not a CorralError is a 500 that hides its details. */
+export function errorAnswer(error: unknown): ErrorAnswer {
+  const corral = error instanceof CorralError
+    ? error
+    : new CorralError(ErrorCode.HANDLER_FAILED, "internal error in the Corral host; see the host log");
+  const status = error instanceof CorralError ? STATUS_BY_CODE[corral.code] ?? 500 : 500;
+  const headers: Record<string, string> = {
+    "content-type": "application/json; charset=utf-8",
+    "cache-control": "no-store",
+  };
+  if (error instanceof UnavailableError) headers["retry-after"] = String(error.retryAfterSeconds);
+  else if (status === 503) headers["retry-after"] = "5";
+  return { status, headers, body: JSON.stringify({ error: corral.toJSON() }) };
+}

@@ -1,0 +1,92 @@
+/**
+ * The hot path: one HTTP request under /plugins/<name>/ goes to that plugin's process and its
+ * answer goes back. It works on Node's own request and response objects: building a WHATWG
+ * Request for every call costs ~40% of throughput (DESIGN.md), and the host is the bottleneck.
+ */
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { CorralError, ErrorCode } from "../../schemas/errors.ts";
+import { decodeHeaders } from "../../schemas/wire-headers.ts";
+import type { ResponseMessage } from "../../schemas/messages.ts";
+import type { Supervisor } from "../supervisor.ts";
+import { errorAnswer } from "./error-response.ts";
+import { readBody } from "./read-body.ts";
+
+/** Request headers that describe this hop, not the request: never forwarded. */
+const HOP_BY_HOP = new Set([
+  "connection", "keep-alive", "proxy-connection", "transfer-encoding", "upgrade", "te", "trailer",
+  "proxy-authorization", "proxy-authenticate",
+]);
+/** Response headers the host sets itself. */
+const RESPONSE_OWNED = new Set([...HOP_BY_HOP, "content-length", "date"]);
+
+/** Finds the supervisor for a plugin name, or undefined. */
+export type SupervisorLookup = (name: string) => Supervisor | undefined;
+
+/**
+ * Forwards `incoming` to the plugin `name` and writes the answer to `outgoing`. Never throws:
+ * every failure becomes a JSON error response.
+ */
+export async function forward(
+  name: string,
+  incoming: IncomingMessage,
+  outgoing: ServerResponse,
+  lookup: SupervisorLookup,
+): Promise<void> {
+  try {
+    const supervisor = lookup(name);
+    if (supervisor === undefined) {
+      throw new CorralError(ErrorCode.PLUGIN_NOT_FOUND, `no plugin is mounted at /plugins/${name}/`);
+    }
+    const body = await readBody(incoming, supervisor.grants.maxBodyBytes, name);
+    const response = await supervisor.handle({
+      method: incoming.method ?? "GET",
+      url: pluginRelativeUrl(incoming.url ?? "/", name),
+      headers: flattenRequestHeaders(incoming.rawHeaders),
+      body,
+      remoteAddress: incoming.socket.remoteAddress ?? "",
+    });
+    writeResponse(outgoing, response);
+  } catch (error) {
+    const answer = errorAnswer(error);
+    if (!outgoing.headersSent) outgoing.writeHead(answer.status, answer.headers);
+    outgoing.end(answer.body);
+  }
+}
+
+/** "/plugins/hello/a?b" -> "/a?b"; "/plugins/hello" -> "/". */
+export function pluginRelativeUrl(url: string, name: string): string {
+  const rest = url.slice(`/plugins/${name}`.length);
+  return rest === "" || rest[0] === "?" ? "/" + rest : rest;
+}
+
+/** Node's rawHeaders ([name, value, name, value...]) -> the protocol's flat header string. */
+export function flattenRequestHeaders(raw: readonly string[]): string {
+  let out = "";
+  for (let i = 0; i + 1 < raw.length; i += 2) {
+    const name = raw[i]!.toLowerCase();
+    if (HOP_BY_HOP.has(name)) continue;
+    out += name + "\n" + raw[i + 1] + "\n";
+  }
+  return out;
+}
+
+function writeResponse(outgoing: ServerResponse, response: ResponseMessage): void {
+  const headers: string[] = [];
+  for (const [name, value] of decodeHeaders(response.headers)) {
+    if (RESPONSE_OWNED.has(name)) continue;
+    headers.push(name, value);
+  }
+  headers.push("content-length", String(response.body.byteLength));
+  const status = response.status >= 200 && response.status <= 599 ? response.status : 502;
+  try {
+    outgoing.writeHead(status, headers);
+  } catch (error) {
+    // A header Node refuses (bad characters) means a broken plugin answer, not a host failure.
+    const answer = errorAnswer(new CorralError(ErrorCode.HANDLER_FAILED,
+      `the plugin's response could not be sent: ${(error as Error).message}`));
+    outgoing.writeHead(answer.status, answer.headers);
+    outgoing.end(answer.body);
+    return;
+  }
+  outgoing.end(response.body);
+}

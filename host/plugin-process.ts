@@ -1,0 +1,520 @@
+/**
+ * One running plugin process: spawn, handshake, request/response correlation, ping, shutdown,
+ * and an exact account of why it ended.
+ *
+ * Everything the plugin sends is untrusted. A frame that cannot be decoded, is over the cap,
+ * answers an id the host never sent, or arrives out of order ends the process with a
+ * "protocol-violation" exit; the host itself never throws because of a plugin.
+ */
+import { spawn } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
+import type { Socket } from "node:net";
+import semver from "semver";
+import { CorralError, ErrorCode } from "../schemas/errors.ts";
+import { FrameReader, FramingError } from "../schemas/framing.ts";
+import { PROTOCOL_MAJOR, PROTOCOL_MINOR } from "../schemas/messages.ts";
+import type {
+  HelloMessage,
+  HostToPlugin,
+  MigrateAction,
+  PluginToHost,
+  QueryMessage,
+  ResponseMessage,
+  TransactionMessage,
+} from "../schemas/messages.ts";
+import type { Logger } from "./logger.ts";
+import type { LaunchPlan } from "./permission-flags.ts";
+import { decodePluginMessage, encodeHostMessage, ProtocolViolation } from "./protocol/codec.ts";
+import { LineSplitter } from "./line-splitter.ts";
+
+/** SDK versions this host can talk to. */
+export const SUPPORTED_SDK_RANGE = "^0.1.0";
+
+/** Why a plugin process ended. */
+export type ExitKind =
+  | "exited" // the process exited by itself
+  | "signaled" // killed by a signal the host did not send
+  | "heap-limit" // V8 reached --max-old-space-size
+  | "memory-limit" // the host saw its RSS over the limit and killed it
+  | "unresponsive" // no pong after a request timed out
+  | "protocol-violation"
+  | "start-timeout"
+  | "init-failed" // its module or init hook failed, or the handshake was refused
+  | "stopped"; // the host stopped it on purpose
+
+export interface ExitReason {
+  readonly kind: ExitKind;
+  readonly message: string;
+  readonly exitCode: number | null;
+  readonly signal: string | null;
+  readonly at: string;
+}
+
+export interface PluginProcessOptions {
+  readonly name: string;
+  readonly version: string;
+  readonly plan: LaunchPlan;
+  readonly cwd: string;
+  readonly logger: Logger;
+  readonly hostVersion: string;
+  readonly entryUrl: string;
+  readonly mountPath: string;
+  readonly config: Readonly<Record<string, unknown>>;
+  readonly startTimeoutMs: number;
+  /** Largest frame accepted from the plugin. */
+  readonly maxFrameBytes: number;
+  /** Largest response body the plugin may send (it answers 502 itself beyond it). */
+  readonly maxResponseBytes: number;
+  readonly database?: DatabaseService;
+}
+
+/** The database calls a plugin may make; present only for plugins with `"database": true`. */
+export interface DatabaseService {
+  query(request: Omit<QueryMessage, "type" | "id">): Promise<DatabaseReply>;
+  transaction(request: Omit<TransactionMessage, "type" | "id">): Promise<DatabaseReply>;
+}
+
+export interface DatabaseReply {
+  readonly rowsJson: string;
+  readonly rowCount: number;
+  readonly command: string;
+  readonly transactionId: number;
+}
+
+interface Pending {
+  resolve(response: ResponseMessage): void;
+  reject(error: CorralError): void;
+}
+
+const INIT_ID = 1;
+const STDERR_TAIL_LINES = 20;
+const HEAP_LIMIT_PATTERN = /Reached heap limit|JavaScript heap out of memory|Fatal JavaScript out of memory/;
+
+/** A spawned plugin; create one per start, never restart the same object. */
+export class PluginProcess {
+  readonly #options: PluginProcessOptions;
+  readonly #log: Logger;
+  #child: ChildProcess | undefined;
+  #socket: Socket | undefined;
+  #reader: FrameReader;
+  #nextId = INIT_ID + 1;
+  readonly #pending = new Map<number, Pending>();
+  readonly #pings = new Map<number, () => void>();
+  readonly #migrations = new Map<number, { resolve(json: string): void; reject(error: CorralError): void }>();
+  #shutdownAck: (() => void) | undefined;
+  #handshake: { resolve(): void; reject(error: CorralError): void } | undefined;
+  #hello: HelloMessage | undefined;
+  #ready = false;
+  #killReason: Omit<ExitReason, "exitCode" | "signal" | "at"> | undefined;
+  readonly #stderrTail: string[] = [];
+  #exitReason: ExitReason | undefined;
+  readonly #exited: Promise<ExitReason>;
+  #resolveExited!: (reason: ExitReason) => void;
+
+  constructor(options: PluginProcessOptions) {
+    this.#options = options;
+    this.#log = options.logger;
+    this.#reader = new FrameReader({ maxFrameBytes: options.maxFrameBytes, maxSegments: 64 });
+    this.#exited = new Promise((resolve) => (this.#resolveExited = resolve));
+  }
+
+  /** The OS process id of the outermost process (prlimit/bwrap/deno), once spawned. */
+  get pid(): number | undefined {
+    return this.#child?.pid;
+  }
+
+  /** Requests sent and not yet answered. */
+  get inFlight(): number {
+    return this.#pending.size;
+  }
+
+  get ready(): boolean {
+    return this.#ready && this.#exitReason === undefined;
+  }
+
+  /** What the plugin said in its handshake. */
+  get hello(): HelloMessage | undefined {
+    return this.#hello;
+  }
+
+  /** Resolves once, when the process has ended, with the reason. */
+  get exited(): Promise<ExitReason> {
+    return this.#exited;
+  }
+
+  /**
+   * Spawns the process and completes the handshake.
+   *
+   * @throws {CorralError} START_TIMEOUT, PROTOCOL_VERSION, INIT_FAILED or ENTRY_INVALID; the
+   * process is killed before the promise rejects.
+   */
+  async start(): Promise<void> {
+    const { plan, cwd, startTimeoutMs } = this.#options;
+    const handshake = new Promise<void>((resolve, reject) => (this.#handshake = { resolve, reject }));
+    const child = spawn(plan.command, plan.args, {
+      cwd,
+      env: plan.env,
+      stdio: ["ignore", "pipe", "pipe", "pipe"],
+    });
+    this.#child = child;
+    this.#socket = child.stdio[3] as Socket;
+    this.#wireOutput(child);
+    this.#socket.on("data", (chunk: Buffer) => this.#onData(chunk));
+    // EPIPE and friends after the child died: the exit handler reports the reason.
+    this.#socket.on("error", () => {});
+    child.on("error", (error) => {
+      this.kill("init-failed", `could not spawn ${plan.command}: ${error.message}`);
+      this.#onExit(null, null);
+    });
+    child.on("exit", (code, signal) => this.#onExit(code, signal));
+
+    const timer = setTimeout(() => {
+      this.kill("start-timeout", `did not say ready within ${startTimeoutMs} ms`);
+    }, startTimeoutMs);
+    try {
+      await handshake;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /**
+   * Sends one request and resolves with the response.
+   *
+   * @throws {CorralError} REQUEST_TIMEOUT after `timeoutMs`, PLUGIN_CRASHED when the process ends
+   * first, or HANDLER_FAILED when the plugin answers with an error.
+   */
+  request(message: Omit<Extract<HostToPlugin, { type: "request" }>, "id">, timeoutMs: number): Promise<ResponseMessage> {
+    if (!this.ready) {
+      return Promise.reject(new CorralError(ErrorCode.PLUGIN_UNAVAILABLE, `plugin "${this.#options.name}" is not ready`));
+    }
+    const id = this.#nextId++;
+    return new Promise<ResponseMessage>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.#pending.delete(id);
+        reject(new CorralError(
+          ErrorCode.REQUEST_TIMEOUT,
+          `plugin "${this.#options.name}" did not answer ${message.method} ${message.url} within ${timeoutMs} ms (limits.timeoutMs)`,
+        ));
+      }, timeoutMs);
+      this.#pending.set(id, {
+        resolve: (response) => {
+          clearTimeout(timer);
+          resolve(response);
+        },
+        reject: (error) => {
+          clearTimeout(timer);
+          reject(error);
+        },
+      });
+      this.#send({ ...message, id });
+    });
+  }
+
+  /** Resolves true when the plugin answers a ping within `timeoutMs`, false otherwise. */
+  ping(timeoutMs: number): Promise<boolean> {
+    if (this.#exitReason !== undefined || !this.#ready) return Promise.resolve(false);
+    const id = this.#nextId++;
+    return new Promise<boolean>((resolve) => {
+      const timer = setTimeout(() => {
+        this.#pings.delete(id);
+        resolve(false);
+      }, timeoutMs);
+      this.#pings.set(id, () => {
+        clearTimeout(timer);
+        resolve(true);
+      });
+      this.#send({ type: "ping", id });
+    });
+  }
+
+  /**
+   * Asks the plugin to report, apply or undo its migrations; resolves with the plugin's JSON report.
+   *
+   * @throws {CorralError} MIGRATION_FAILED (from the plugin) or REQUEST_TIMEOUT.
+   */
+  migrate(action: MigrateAction, timeoutMs: number): Promise<string> {
+    if (!this.ready) {
+      return Promise.reject(new CorralError(ErrorCode.PLUGIN_UNAVAILABLE, `plugin "${this.#options.name}" is not ready`));
+    }
+    const id = this.#nextId++;
+    return new Promise<string>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.#migrations.delete(id);
+        reject(new CorralError(ErrorCode.REQUEST_TIMEOUT, `plugin "${this.#options.name}" did not answer migrate ${action} within ${timeoutMs} ms`));
+      }, timeoutMs);
+      this.#migrations.set(id, {
+        resolve: (json) => {
+          clearTimeout(timer);
+          resolve(json);
+        },
+        reject: (error) => {
+          clearTimeout(timer);
+          reject(error);
+        },
+      });
+      this.#send({ type: "migrate", id, action });
+    });
+  }
+
+  /**
+   * Asks the plugin to run its shutdown hook and exit; kills it when `deadlineMs` passes.
+   * Resolves with the exit reason.
+   */
+  async stop(reason: string, deadlineMs: number): Promise<ExitReason> {
+    if (this.#exitReason !== undefined) return this.#exitReason;
+    this.#killReason ??= { kind: "stopped", message: reason };
+    if (this.#ready) {
+      const acknowledged = new Promise<void>((resolve) => (this.#shutdownAck = resolve));
+      this.#send({ type: "shutdown", id: this.#nextId++, reason, deadlineMs });
+      const timer = setTimeout(() => this.kill("stopped", `${reason}; did not exit within ${deadlineMs} ms`), deadlineMs);
+      await Promise.race([acknowledged, this.#exited]);
+      // The runner exits right after acknowledging; give it a moment, then make sure.
+      const grace = setTimeout(() => this.kill("stopped", reason), 500);
+      await this.#exited;
+      clearTimeout(timer);
+      clearTimeout(grace);
+    } else {
+      this.kill("stopped", reason);
+    }
+    return this.#exited;
+  }
+
+  /** Kills the process at once (SIGKILL) and records why; the first reason given wins. */
+  kill(kind: ExitKind, message: string): void {
+    this.#killReason ??= { kind, message };
+    if (this.#child !== undefined && this.#child.exitCode === null && this.#child.signalCode === null) {
+      this.#child.kill("SIGKILL");
+    }
+  }
+
+  #send(message: HostToPlugin): void {
+    const socket = this.#socket;
+    if (socket === undefined || socket.destroyed || !socket.writable) return;
+    socket.write(encodeHostMessage(message));
+  }
+
+  #onData(chunk: Buffer): void {
+    if (this.#exitReason !== undefined || this.#killReason !== undefined) return;
+    try {
+      for (const frame of this.#reader.push(chunk)) {
+        this.#dispatch(decodePluginMessage(frame));
+        if (this.#killReason !== undefined) return;
+      }
+    } catch (error) {
+      if (error instanceof FramingError || error instanceof ProtocolViolation) {
+        this.#violation(error.message);
+      } else {
+        this.#violation(`unexpected error while reading a frame: ${(error as Error).message}`);
+      }
+    }
+  }
+
+  #dispatch(message: PluginToHost): void {
+    if (this.#hello === undefined) {
+      if (message.type !== "hello") return this.#violation(`first frame must be hello, got ${message.type}`);
+      return this.#onHello(message);
+    }
+    switch (message.type) {
+      case "response": {
+        const pending = this.#pending.get(message.id);
+        // A response to a request that already timed out is legitimate; to one never sent is not.
+        if (pending === undefined) {
+          if (message.id >= this.#nextId || message.id <= INIT_ID) {
+            this.#violation(`response to id ${message.id}, which the host never sent`);
+          }
+          return;
+        }
+        this.#pending.delete(message.id);
+        pending.resolve(message);
+        return;
+      }
+      case "log":
+        return this.#onLog(message);
+      case "pong": {
+        const pong = this.#pings.get(message.id);
+        if (pong === undefined) {
+          if (message.id >= this.#nextId) this.#violation(`pong for id ${message.id}, which the host never sent`);
+          return;
+        }
+        this.#pings.delete(message.id);
+        return pong();
+      }
+      case "ready":
+        if (message.id !== INIT_ID || this.#ready) return this.#violation(`unexpected ready (id ${message.id})`);
+        this.#ready = true;
+        this.#log.info("plugin ready", { routes: message.routeCount, pid: this.pid });
+        this.#handshake?.resolve();
+        return;
+      case "error":
+        return this.#onError(message);
+      case "shutdownComplete":
+        this.#shutdownAck?.();
+        return;
+      case "query":
+      case "transaction":
+        return this.#onDatabaseCall(message);
+      case "migrateResult": {
+        const pending = this.#migrations.get(message.id);
+        if (pending === undefined) return this.#violation(`migrateResult for id ${message.id}, which is not pending`);
+        this.#migrations.delete(message.id);
+        return pending.resolve(message.resultJson);
+      }
+      case "hello":
+        return this.#violation("second hello");
+    }
+  }
+
+  #onHello(hello: HelloMessage): void {
+    this.#hello = hello;
+    if (hello.protocolMajor !== PROTOCOL_MAJOR) {
+      return this.#failHandshake(ErrorCode.PROTOCOL_VERSION,
+        `plugin "${this.#options.name}" speaks protocol ${hello.protocolMajor}.${hello.protocolMinor}, ` +
+          `this host speaks ${PROTOCOL_MAJOR}.${PROTOCOL_MINOR}: run it with a host and SDK of the same major version`);
+    }
+    if (semver.valid(hello.sdkVersion) === null || !semver.satisfies(hello.sdkVersion, SUPPORTED_SDK_RANGE)) {
+      return this.#failHandshake(ErrorCode.PROTOCOL_VERSION,
+        `plugin "${this.#options.name}" runs SDK ${JSON.stringify(hello.sdkVersion)}, this host supports ${SUPPORTED_SDK_RANGE}`);
+    }
+    const options = this.#options;
+    this.#send({
+      type: "init",
+      id: INIT_ID,
+      protocolMajor: PROTOCOL_MAJOR,
+      protocolMinor: PROTOCOL_MINOR,
+      hostVersion: options.hostVersion,
+      pluginName: options.name,
+      pluginVersion: options.version,
+      entryUrl: options.entryUrl,
+      mountPath: options.mountPath,
+      configJson: JSON.stringify(options.config),
+      maxBodyBytes: options.maxResponseBytes,
+      features: [],
+    });
+  }
+
+  /** Runs a query or transaction step for the plugin; the answer goes back with the same id. */
+  #onDatabaseCall(message: QueryMessage | TransactionMessage): void {
+    const database = this.#options.database;
+    if (database === undefined) {
+      return this.#violation(`sent a ${message.type} frame, but its manifest does not say "database": true`);
+    }
+    const { id } = message;
+    const call = message.type === "query"
+      ? database.query({ sql: message.sql, paramsJson: message.paramsJson, transactionId: message.transactionId })
+      : database.transaction({ action: message.action, transactionId: message.transactionId });
+    call.then(
+      (reply) => this.#send({ type: "queryResult", id, ...reply }),
+      (error: unknown) => {
+        const code = error instanceof CorralError ? error.code : ErrorCode.DB_QUERY_FAILED;
+        const sqlState = (error as { sqlState?: unknown }).sqlState;
+        this.#send({
+          type: "error",
+          id,
+          code,
+          message: (error as Error).message,
+          sqlState: typeof sqlState === "string" ? sqlState : "",
+        });
+      },
+    );
+  }
+
+  #onError(message: Extract<PluginToHost, { type: "error" }>): void {
+    const code = isKnownCode(message.code) ? message.code : ErrorCode.HANDLER_FAILED;
+    if (!this.#ready) {
+      return this.#failHandshake(code, message.message);
+    }
+    const pending = this.#pending.get(message.id) ?? this.#migrations.get(message.id);
+    if (pending !== undefined) {
+      this.#pending.delete(message.id);
+      this.#migrations.delete(message.id);
+      pending.reject(new CorralError(code, message.message));
+      return;
+    }
+    if (message.id === 0) {
+      this.#log.error("plugin reported a fatal error", { code, error: message.message });
+    }
+  }
+
+  #failHandshake(code: CorralError["code"], message: string): void {
+    this.#handshake?.reject(new CorralError(code, message));
+    this.kill("init-failed", message);
+  }
+
+  #onLog(message: Extract<PluginToHost, { type: "log" }>): void {
+    let fields: Record<string, unknown> | undefined;
+    if (message.fieldsJson !== "") {
+      try {
+        const parsed: unknown = JSON.parse(message.fieldsJson);
+        fields = typeof parsed === "object" && parsed !== null && !Array.isArray(parsed)
+          ? parsed as Record<string, unknown>
+          : { fields: parsed };
+      } catch {
+        fields = { fieldsJson: message.fieldsJson };
+      }
+    }
+    const time = Number.isFinite(message.timeMs) ? new Date(message.timeMs) : new Date();
+    this.#log.log(message.level, message.message, fields, isNaN(time.getTime()) ? new Date() : time);
+  }
+
+  #violation(detail: string): void {
+    const message = `protocol violation: ${detail}`;
+    this.#log.error("ending plugin", { reason: message });
+    this.#handshake?.reject(new CorralError(ErrorCode.PROTOCOL_VIOLATION, message));
+    this.kill("protocol-violation", message);
+  }
+
+  #wireOutput(child: ChildProcess): void {
+    const stdout = new LineSplitter((line) => this.#log.info(line, { stream: "stdout" }));
+    const stderr = new LineSplitter((line) => {
+      this.#stderrTail.push(line);
+      if (this.#stderrTail.length > STDERR_TAIL_LINES) this.#stderrTail.shift();
+      this.#log.warn(line, { stream: "stderr" });
+    });
+    child.stdout?.on("data", (chunk: Buffer) => stdout.push(chunk));
+    child.stderr?.on("data", (chunk: Buffer) => stderr.push(chunk));
+    child.stdout?.on("end", () => stdout.flush());
+    child.stderr?.on("end", () => stderr.flush());
+  }
+
+  #onExit(code: number | null, signal: NodeJS.Signals | null): void {
+    if (this.#exitReason !== undefined) return;
+    const reason = this.#describeExit(code, signal);
+    this.#exitReason = reason;
+    this.#ready = false;
+    this.#socket?.destroy();
+    const crashed = new CorralError(ErrorCode.PLUGIN_CRASHED,
+      `plugin "${this.#options.name}" ended while handling the request: ${reason.message}`);
+    for (const pending of [...this.#pending.values(), ...this.#migrations.values()]) pending.reject(crashed);
+    this.#pending.clear();
+    this.#migrations.clear();
+    this.#pings.clear();
+    this.#handshake?.reject(new CorralError(
+      reason.kind === "start-timeout" ? ErrorCode.START_TIMEOUT : ErrorCode.INIT_FAILED,
+      `plugin "${this.#options.name}" ended before it was ready: ${reason.message}`,
+    ));
+    this.#resolveExited(reason);
+  }
+
+  #describeExit(code: number | null, signal: NodeJS.Signals | null): ExitReason {
+    const base = { exitCode: code, signal, at: new Date().toISOString() };
+    const stderr = this.#stderrTail.join("\n");
+    // The heap limit is V8's own verdict, so it wins over a kill the host sent in the meantime.
+    if (HEAP_LIMIT_PATTERN.test(stderr)) {
+      const limit = this.#options.plan.grants.memoryMb;
+      return { ...base, kind: "heap-limit", message: `reached its JavaScript heap limit (limits.memoryMb = ${limit})` };
+    }
+    if (this.#killReason !== undefined) return { ...base, ...this.#killReason };
+    if (signal !== null) return { ...base, kind: "signaled", message: `killed by ${signal}` };
+    const last = this.#stderrTail.at(-1);
+    return {
+      ...base,
+      kind: "exited",
+      message: `exited with code ${code}` + (last === undefined ? "" : ` (last stderr line: ${last.slice(0, 300)})`),
+    };
+  }
+}
+
+function isKnownCode(code: string): code is CorralError["code"] {
+  return (Object.values(ErrorCode) as string[]).includes(code);
+}

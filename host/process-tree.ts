@@ -1,0 +1,73 @@
+/**
+ * Reads a process tree's memory and CPU use from /proc.
+ *
+ * A plugin is spawned as prlimit -> bwrap -> (bwrap's pid-1) -> deno, so the pid the host holds is
+ * not the one using memory: the sample covers the whole tree under it.
+ */
+import { readFile } from "node:fs/promises";
+
+/** Resident memory and CPU time of a process and all its descendants. */
+export interface TreeSample {
+  readonly pids: readonly number[];
+  readonly rssBytes: number;
+  /** User + system CPU time in milliseconds, summed over the tree. */
+  readonly cpuMs: number;
+}
+
+const CLOCK_TICKS_PER_SECOND = 100; // USER_HZ on Linux; fixed by the kernel ABI for /proc/*/stat.
+
+/** Samples `rootPid` and its descendants; null when the root is gone. */
+export async function sampleTree(rootPid: number): Promise<TreeSample | null> {
+  const pids = await descendantsOf(rootPid);
+  if (pids === null) return null;
+  let rssBytes = 0;
+  let cpuMs = 0;
+  for (const pid of pids) {
+    const [status, stat] = await Promise.all([readProc(pid, "status"), readProc(pid, "stat")]);
+    if (status !== null) rssBytes += parseRssBytes(status);
+    if (stat !== null) cpuMs += parseCpuMs(stat);
+  }
+  return { pids, rssBytes, cpuMs };
+}
+
+/** The root and every descendant, breadth first; null when the root does not exist. */
+async function descendantsOf(rootPid: number): Promise<number[] | null> {
+  if ((await readProc(rootPid, "stat")) === null) return null;
+  const out: number[] = [];
+  const queue = [rootPid];
+  while (queue.length > 0 && out.length < 64) {
+    const pid = queue.shift()!;
+    out.push(pid);
+    const children = await readProc(pid, `task/${pid}/children`);
+    if (children === null) continue;
+    for (const token of children.split(" ")) {
+      const child = Number.parseInt(token, 10);
+      if (Number.isInteger(child) && child > 0) queue.push(child);
+    }
+  }
+  return out;
+}
+
+async function readProc(pid: number, file: string): Promise<string | null> {
+  try {
+    return await readFile(`/proc/${pid}/${file}`, "utf8");
+  } catch {
+    return null;
+  }
+}
+
+/** VmRSS from /proc/PID/status, in bytes. */
+export function parseRssBytes(status: string): number {
+  const match = /^VmRSS:\s+(\d+)\s+kB$/m.exec(status);
+  return match === null ? 0 : Number(match[1]) * 1024;
+}
+
+/** utime + stime from /proc/PID/stat, in milliseconds. */
+export function parseCpuMs(stat: string): number {
+  // The command name (field 2) may hold spaces and parentheses: split after the last ")".
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  const utime = Number(fields[11]);
+  const stime = Number(fields[12]);
+  if (!Number.isFinite(utime) || !Number.isFinite(stime)) return 0;
+  return ((utime + stime) * 1000) / CLOCK_TICKS_PER_SECOND;
+}

@@ -1,0 +1,385 @@
+/**
+ * Keeps one plugin running: starts its process, restarts it with exponential backoff when it
+ * dies, enforces its memory limit by sampling RSS, declares it failed after repeated crashes,
+ * and reports all of it for /health.
+ */
+import { pathToFileURL } from "node:url";
+import { CorralError, ErrorCode } from "../schemas/errors.ts";
+import type { ResponseMessage } from "../schemas/messages.ts";
+import type { Logger } from "./logger.ts";
+import type { LoadedManifest } from "./manifest/manifest.ts";
+import type { Grants, LaunchPlan } from "./permission-flags.ts";
+import { PluginProcess } from "./plugin-process.ts";
+import type { DatabaseService, ExitReason } from "./plugin-process.ts";
+import type { MigrateAction } from "../schemas/messages.ts";
+import { sampleTree } from "./process-tree.ts";
+
+export type PluginState = "starting" | "ready" | "restarting" | "failed" | "stopping" | "stopped";
+
+/** How the supervisor reacts to crashes. */
+export interface RestartPolicy {
+  /** Delay before the first restart; doubles with each consecutive crash. */
+  readonly baseDelayMs: number;
+  readonly maxDelayMs: number;
+  /** This many crashes within `windowMs` make the plugin "failed". */
+  readonly maxCrashes: number;
+  readonly windowMs: number;
+}
+
+export const DEFAULT_RESTART_POLICY: RestartPolicy = {
+  baseDelayMs: 200,
+  maxDelayMs: 30_000,
+  maxCrashes: 5,
+  windowMs: 60_000,
+};
+
+/**
+ * RSS allowed on top of `limits.memoryMb` (which bounds the JS heap exactly): an idle Deno with
+ * Hono and the runner takes ~45 MB, and V8's young generation and code space come on top.
+ */
+export const RSS_OVERHEAD_MB = 96;
+
+export interface SupervisorOptions {
+  readonly loaded: LoadedManifest;
+  readonly plan: LaunchPlan;
+  readonly logger: Logger;
+  readonly hostVersion: string;
+  readonly startTimeoutMs: number;
+  readonly maxFrameBytes: number;
+  /** Largest response body a plugin may send. */
+  readonly maxResponseBytes: number;
+  readonly restart?: RestartPolicy;
+  readonly memorySampleIntervalMs?: number;
+  /** How long a plugin whose request timed out has to answer a ping before it is restarted. */
+  readonly pingTimeoutMs?: number;
+  /** The plugin's own database, for plugins with `"database": true`. */
+  readonly database?: PluginDatabaseHandle;
+  /** Told about every state change (the host records it in its database). */
+  readonly onStateChange?: (state: PluginState) => void;
+}
+
+/** The database calls plus the clean-up the supervisor runs when a process ends. */
+export interface PluginDatabaseHandle extends DatabaseService {
+  /** Rolls back the dead process's transactions and frees its connections. */
+  releaseAll(reason: string): Promise<void>;
+}
+
+/** One request to forward, already cut down to what the protocol carries. */
+export interface ForwardRequest {
+  readonly method: string;
+  readonly url: string;
+  readonly headers: string;
+  readonly body: Uint8Array;
+  readonly remoteAddress: string;
+}
+
+/** A crash as remembered for /health. */
+export interface CrashRecord extends ExitReason {
+  readonly restartInMs: number | null;
+}
+
+/** What /health shows for one plugin. */
+export interface PluginHealth {
+  readonly name: string;
+  readonly version: string;
+  readonly state: PluginState;
+  readonly isolation: Grants["isolation"];
+  readonly grants: Grants;
+  readonly pid: number | null;
+  readonly restarts: number;
+  readonly inFlight: number;
+  readonly rssBytes: number | null;
+  readonly lastExit: CrashRecord | null;
+  readonly failure: string | null;
+  readonly readySince: string | null;
+}
+
+/** Deterministic start failures: restarting cannot fix them. */
+const FATAL_START_CODES: ReadonlySet<string> = new Set([
+  ErrorCode.PROTOCOL_VERSION,
+  ErrorCode.ENTRY_INVALID,
+  ErrorCode.MIGRATION_FAILED,
+]);
+
+export class Supervisor {
+  readonly #options: SupervisorOptions;
+  readonly #log: Logger;
+  readonly #restartPolicy: RestartPolicy;
+  #state: PluginState = "stopped";
+  #process: PluginProcess | undefined;
+  #starting: Promise<void> | undefined;
+  #restartTimer: NodeJS.Timeout | undefined;
+  #restartAt = 0;
+  #crashTimes: number[] = [];
+  #consecutiveCrashes = 0;
+  #restarts = 0;
+  #lastExit: CrashRecord | null = null;
+  #failure: string | null = null;
+  #readySince: Date | null = null;
+  #rssBytes: number | null = null;
+  #memoryTimer: NodeJS.Timeout | undefined;
+  #checkingLiveness = false;
+  #released: Promise<void> | undefined;
+
+  constructor(options: SupervisorOptions) {
+    this.#options = options;
+    this.#log = options.logger;
+    this.#restartPolicy = options.restart ?? DEFAULT_RESTART_POLICY;
+  }
+
+  get name(): string {
+    return this.#options.loaded.manifest.name;
+  }
+
+  get version(): string {
+    return this.#options.loaded.manifest.version;
+  }
+
+  get state(): PluginState {
+    return this.#state;
+  }
+
+  #setState(state: PluginState): void {
+    if (this.#state === state) return;
+    this.#state = state;
+    this.#options.onStateChange?.(state);
+  }
+
+  get grants(): Grants {
+    return this.#options.plan.grants;
+  }
+
+  /** Starts the plugin; resolves when it is ready or its first start failed (a restart is then due). */
+  start(): Promise<void> {
+    if (this.#state === "stopping" || this.#state === "stopped") this.#setState("starting");
+    this.#starting ??= this.#spawn().finally(() => (this.#starting = undefined));
+    return this.#starting;
+  }
+
+  /**
+   * Forwards one request to the plugin.
+   *
+   * @throws {CorralError} PLUGIN_FAILED, PLUGIN_UNAVAILABLE (with `retryAfterSeconds`),
+   * REQUEST_TIMEOUT, PLUGIN_CRASHED, HANDLER_FAILED, SHUTTING_DOWN.
+   */
+  async handle(request: ForwardRequest): Promise<ResponseMessage> {
+    const timeoutMs = this.grants.timeoutMs;
+    if (this.#state !== "ready") await this.#awaitReady(timeoutMs);
+    const process = this.#process!;
+    try {
+      return await process.request({ type: "request", ...request }, timeoutMs);
+    } catch (error) {
+      if (error instanceof CorralError && error.code === ErrorCode.REQUEST_TIMEOUT) this.#checkLiveness(process, timeoutMs);
+      throw error;
+    }
+  }
+
+  /** Asks the running plugin to report, apply or undo its migrations (operator action). */
+  async migrate(action: MigrateAction, timeoutMs = 60_000): Promise<unknown> {
+    if (this.#state !== "ready") await this.#awaitReady(timeoutMs);
+    return JSON.parse(await this.#process!.migrate(action, timeoutMs));
+  }
+
+  /** Stops the plugin: shutdown hook first, then a kill after `deadlineMs`. */
+  async stop(reason: string, deadlineMs: number): Promise<void> {
+    this.#setState("stopping");
+    clearTimeout(this.#restartTimer);
+    this.#stopMemoryWatch();
+    await this.#process?.stop(reason, deadlineMs);
+    await this.#options.database?.releaseAll(`plugin stopped: ${reason}`);
+    this.#setState("stopped");
+  }
+
+  health(): PluginHealth {
+    const process = this.#process;
+    return {
+      name: this.name,
+      version: this.version,
+      state: this.#state,
+      isolation: this.grants.isolation,
+      grants: this.grants,
+      pid: process?.ready ? process.pid ?? null : null,
+      restarts: this.#restarts,
+      inFlight: process?.inFlight ?? 0,
+      rssBytes: process?.ready ? this.#rssBytes : null,
+      lastExit: this.#lastExit,
+      failure: this.#failure,
+      readySince: this.#readySince?.toISOString() ?? null,
+    };
+  }
+
+  async #spawn(): Promise<void> {
+    await this.#released;
+    const { loaded, plan, logger, hostVersion, startTimeoutMs, maxFrameBytes, maxResponseBytes } = this.#options;
+    const process = new PluginProcess({
+      name: loaded.manifest.name,
+      version: loaded.manifest.version,
+      plan,
+      cwd: loaded.dir,
+      logger,
+      hostVersion,
+      entryUrl: pathToFileURL(loaded.entryPath).href,
+      mountPath: `/plugins/${loaded.manifest.name}`,
+      config: loaded.manifest.config ?? {},
+      startTimeoutMs,
+      maxFrameBytes,
+      maxResponseBytes,
+      ...(this.#options.database === undefined ? {} : { database: this.#options.database }),
+    });
+    this.#process = process;
+    void process.exited.then((reason) => this.#onExit(process, reason));
+    try {
+      await process.start();
+    } catch (error) {
+      const message = (error as Error).message;
+      this.#log.error("plugin failed to start", { error: message });
+      if (error instanceof CorralError && FATAL_START_CODES.has(error.code)) {
+        this.#fail(message);
+      }
+      return; // #onExit schedules the restart (or declares failure).
+    }
+    if (this.#process !== process || this.#state === "stopping" || this.#state === "stopped") return;
+    this.#setState("ready");
+    this.#readySince = new Date();
+    this.#startMemoryWatch(process);
+  }
+
+  #onExit(process: PluginProcess, reason: ExitReason): void {
+    if (this.#process !== process) return;
+    this.#stopMemoryWatch();
+    // The dead process's open transactions must not outlive it; the next process waits for this.
+    this.#released = this.#options.database?.releaseAll(`plugin process ended: ${reason.message}`)
+      .catch((error: unknown) => this.#log.error("could not release the plugin's database connections", { error: (error as Error).message }));
+    this.#readySince = null;
+    if (this.#state === "stopping" || this.#state === "stopped") return;
+    if (reason.kind !== "stopped") {
+      this.#log.error("plugin process ended", { reason: reason.kind, detail: reason.message, exitCode: reason.exitCode, signal: reason.signal });
+    }
+    const now = Date.now();
+    const policy = this.#restartPolicy;
+    this.#crashTimes = [...this.#crashTimes.filter((t) => now - t < policy.windowMs), now];
+    this.#consecutiveCrashes++;
+    if (this.#state === "failed") {
+      this.#lastExit = { ...reason, restartInMs: null };
+      return;
+    }
+    if (this.#crashTimes.length >= policy.maxCrashes) {
+      this.#lastExit = { ...reason, restartInMs: null };
+      this.#fail(`crashed ${this.#crashTimes.length} times within ${policy.windowMs / 1000} s; last: ${reason.message}`);
+      return;
+    }
+    const delay = Math.min(policy.baseDelayMs * 2 ** (this.#consecutiveCrashes - 1), policy.maxDelayMs);
+    this.#lastExit = { ...reason, restartInMs: delay };
+    this.#setState("restarting");
+    this.#restartAt = now + delay;
+    this.#log.warn("restarting plugin", { inMs: delay, attempt: this.#consecutiveCrashes });
+    this.#restartTimer = setTimeout(() => {
+      this.#restarts++;
+      this.#starting ??= this.#spawn().finally(() => (this.#starting = undefined));
+    }, delay);
+  }
+
+  #fail(message: string): void {
+    this.#setState("failed");
+    this.#failure = message;
+    clearTimeout(this.#restartTimer);
+    this.#log.error("plugin failed; not restarting it", { reason: message });
+  }
+
+  async #awaitReady(timeoutMs: number): Promise<void> {
+    switch (this.#state) {
+      case "failed":
+        throw new CorralError(ErrorCode.PLUGIN_FAILED,
+          `plugin "${this.name}" has failed and is not running: ${this.#failure}. Fix it, then reload it.`);
+      case "stopping":
+      case "stopped":
+        throw new CorralError(ErrorCode.SHUTTING_DOWN, `plugin "${this.name}" is stopped`);
+      default:
+        break;
+    }
+    const deadline = Date.now() + timeoutMs;
+    // A restart that is due soon is worth waiting for: the request then succeeds.
+    if (this.#state === "restarting" && this.#starting === undefined) {
+      const wait = this.#restartAt - Date.now();
+      if (wait > timeoutMs) throw unavailable(this.name, wait);
+      await delay(Math.max(wait, 0) + 1);
+    }
+    const starting = this.#starting;
+    if (starting !== undefined) {
+      const remaining = deadline - Date.now();
+      const timedOut = await Promise.race([starting.then(() => false), delay(remaining).then(() => true)]);
+      if (timedOut) throw unavailable(this.name, 1000);
+    }
+    // The state may have changed while waiting; TypeScript's narrowing cannot see that.
+    const state = this.#state as PluginState;
+    if (state !== "ready") {
+      if (state === "failed") return this.#awaitReady(0);
+      throw unavailable(this.name, Math.max(this.#restartAt - Date.now(), 1000));
+    }
+  }
+
+  /** After a timeout: a plugin that cannot even answer a ping is stuck (e.g. an endless loop). */
+  #checkLiveness(process: PluginProcess, timeoutMs: number): void {
+    if (this.#checkingLiveness) return;
+    this.#checkingLiveness = true;
+    const pingTimeoutMs = this.#options.pingTimeoutMs ?? 1000;
+    void process.ping(pingTimeoutMs).then((alive) => {
+      this.#checkingLiveness = false;
+      if (!alive && process.ready) {
+        process.kill("unresponsive",
+          `a request timed out after ${timeoutMs} ms and the plugin did not answer a ping within ${pingTimeoutMs} ms`);
+      }
+    });
+  }
+
+  #startMemoryWatch(process: PluginProcess): void {
+    const limitBytes = (this.grants.memoryMb + RSS_OVERHEAD_MB) * 1024 * 1024;
+    const interval = this.#options.memorySampleIntervalMs ?? 200;
+    const pid = process.pid;
+    if (pid === undefined) return;
+    let sampling = false;
+    this.#memoryTimer = setInterval(() => {
+      if (sampling) return;
+      sampling = true;
+      void sampleTree(pid).then((sample) => {
+        sampling = false;
+        if (sample === null || this.#process !== process) return;
+        this.#rssBytes = sample.rssBytes;
+        if (sample.rssBytes > limitBytes) {
+          process.kill("memory-limit",
+            `resident memory ${mb(sample.rssBytes)} MB passed the limit of ${mb(limitBytes)} MB ` +
+              `(limits.memoryMb ${this.grants.memoryMb} + ${RSS_OVERHEAD_MB} MB runtime overhead)`);
+        }
+      });
+    }, interval);
+    this.#memoryTimer.unref();
+  }
+
+  #stopMemoryWatch(): void {
+    clearInterval(this.#memoryTimer);
+    this.#memoryTimer = undefined;
+    this.#rssBytes = null;
+  }
+}
+
+/** A 503-worthy error that says when to try again. */
+export class UnavailableError extends CorralError {
+  readonly retryAfterSeconds: number;
+  constructor(message: string, retryAfterSeconds: number) {
+    super(ErrorCode.PLUGIN_UNAVAILABLE, message);
+    this.retryAfterSeconds = retryAfterSeconds;
+  }
+}
+
+function unavailable(name: string, waitMs: number): UnavailableError {
+  const seconds = Math.max(1, Math.ceil(waitMs / 1000));
+  return new UnavailableError(`plugin "${name}" is restarting; try again in ${seconds} s`, seconds);
+}
+
+function delay(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, Math.max(ms, 0)));
+}
+
+function mb(bytes: number): number {
+  return Math.round(bytes / (1024 * 1024));
+}

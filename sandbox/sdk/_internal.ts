@@ -1,0 +1,122 @@
+/**
+ * SDK internals shared by the runner and `@corral/sdk/testing`: recognising a definition, building
+ * the context, starting and stopping a plugin. Not part of the public API.
+ *
+ * @module
+ */
+
+import type {
+  JsonObject,
+  LogFields,
+  Logger,
+  LogLevel,
+  LogRecord,
+  PluginApp,
+  PluginContext,
+  PluginDefinition,
+} from "./types.ts";
+import { PLUGIN_BRAND } from "./_brand.ts";
+import { logHandlerErrors } from "./_error-log.ts";
+
+export { PLUGIN_BRAND } from "./_brand.ts";
+export { type BufferedResponse, bufferResponse } from "./_response.ts";
+
+/** Receives every record a plugin's logger makes. */
+export type LogSink = (record: LogRecord) => void;
+
+/** A plugin whose init hook has run: what the runner (or the test helper) drives. */
+export interface StartedPlugin {
+  readonly context: PluginContext;
+  /** `app.routes.length`, or 0 for an app that does not expose routes. */
+  readonly routeCount: number;
+  /** Runs one request through the app; rejects only when the app itself fails to answer. */
+  fetch(request: Request): Promise<Response>;
+  /** Runs the shutdown hook, if any. */
+  stop(): Promise<void>;
+}
+
+/** Identity of the plugin and where its logs go, as given to {@linkcode startPlugin}. */
+export interface StartOptions {
+  readonly name: string;
+  readonly version: string;
+  readonly config: JsonObject;
+  readonly sink: LogSink;
+}
+
+/** Whether `value` is a definition made by `definePlugin()`. */
+export function isPluginDefinition(value: unknown): value is PluginDefinition {
+  return typeof value === "object" && value !== null && PLUGIN_BRAND in value;
+}
+
+/**
+ * Parses the host's `configJson` into a deep-frozen object; "" means no configuration.
+ * Throws a `TypeError` naming the problem when it is not a JSON object.
+ */
+export function parseConfig(json: string): JsonObject {
+  if (json === "") return Object.freeze({});
+  let value: unknown;
+  try {
+    value = JSON.parse(json);
+  } catch (error) {
+    throw new TypeError(`configJson is not valid JSON (${(error as Error).message}): ${preview(json)}`);
+  }
+  if (typeof value !== "object" || value === null || Array.isArray(value)) {
+    throw new TypeError(`configJson must be a JSON object, got ${preview(json)}`);
+  }
+  return deepFreeze(value) as JsonObject;
+}
+
+/** A logger whose records go to `sink`, stamped with the time they were made. */
+export function createLogger(sink: LogSink): Logger {
+  const at = (level: LogLevel) => (message: string, fields?: LogFields): void => {
+    sink(
+      fields === undefined
+        ? { level, message: String(message), timeMs: Date.now() }
+        : { level, message: String(message), fields, timeMs: Date.now() },
+    );
+  };
+  return Object.freeze({ debug: at("debug"), info: at("info"), warn: at("warn"), error: at("error") });
+}
+
+/**
+ * Builds the context, awaits the plugin's init hook (its error propagates unchanged), then hooks
+ * handler errors into the log. The hook is installed after init so an `app.onError()` made there
+ * is the one it wraps.
+ */
+export async function startPlugin(definition: PluginDefinition, options: StartOptions): Promise<StartedPlugin> {
+  const context: PluginContext = Object.freeze({
+    name: options.name,
+    version: options.version,
+    config: options.config,
+    log: createLogger(options.sink),
+  });
+  await definition.init?.(context);
+  const app: PluginApp = definition.app;
+  logHandlerErrors(app, context.log);
+  return {
+    context,
+    routeCount: Array.isArray(app.routes) ? app.routes.length : 0,
+    async fetch(request) {
+      const response = await app.fetch(request, context);
+      if (!(response instanceof Response)) {
+        throw new TypeError(`the app's fetch() returned ${typeof response} instead of a Response`);
+      }
+      return response;
+    },
+    async stop() {
+      await definition.shutdown?.(context);
+    },
+  };
+}
+
+function deepFreeze(value: unknown): unknown {
+  if (typeof value === "object" && value !== null) {
+    for (const member of Object.values(value)) deepFreeze(member);
+    Object.freeze(value);
+  }
+  return value;
+}
+
+function preview(text: string): string {
+  return JSON.stringify(text.length > 80 ? `${text.slice(0, 80)}…` : text);
+}

@@ -1,0 +1,37 @@
+/**
+ * The Corral SDK, imported by plugins as `@corral/sdk`.
+ *
+ * A plugin is a folder with a `plugin.json` manifest and an entry module (default `mod.ts`) whose
+ * default export comes from {@linkcode definePlugin}. Its routes are a Hono app; the host mounts
+ * them at `/plugins/<name>/` and runs the plugin in its own locked-down Deno process. To test a
+ * plugin without the host, use `testPlugin()` from `@corral/sdk/testing`.
+ *
+ * @example
+ * ```ts
+ * import { definePlugin, type PluginEnv } from "@corral/sdk";
+ * import { Hono } from "hono";
+ *
+ * const app = new Hono<PluginEnv>();
+ * app.get("/", (c) => c.text("Hello from Deno!"));
+ * app.get("/me", (c) => c.json({ name: c.env.name, version: c.env.version }));
+ *
+ * export default definePlugin({ app });
+ * ```
+ *
+ * @module
+ */
+
+export { definePlugin } from "./define-plugin.ts";
+export { SDK_VERSION } from "./version.ts";
+export type {
+  JsonObject,
+  JsonValue,
+  LogFields,
+  Logger,
+  LogLevel,
+  LogRecord,
+  PluginApp,
+  PluginContext,
+  PluginDefinition,
+  PluginEnv,
+} from "./types.ts";

@@ -1,0 +1,120 @@
+/**
+ * `@corral/sdk/testing`: run a plugin in-process, without the host, from `deno test`.
+ *
+ * @module
+ */
+
+import type { JsonObject, LogRecord, PluginDefinition } from "./types.ts";
+import { bufferResponse, isPluginDefinition, parseConfig, startPlugin } from "./_internal.ts";
+
+export type { LogRecord } from "./types.ts";
+
+/**
+ * Options for {@linkcode testPlugin}.
+ *
+ * @example
+ * ```ts
+ * import type { TestPluginOptions } from "@corral/sdk/testing";
+ *
+ * const options: TestPluginOptions = { config: { greeting: "hi" }, name: "hello" };
+ * ```
+ */
+export interface TestPluginOptions {
+  /** The configuration the plugin sees as `ctx.config` (it goes through JSON, as from the host). Default `{}`. */
+  readonly config?: JsonObject;
+  /** `ctx.name`. Default `"test-plugin"`. */
+  readonly name?: string;
+  /** `ctx.version`. Default `"0.0.0"`. */
+  readonly version?: string;
+  /** Like the host's limit: a larger response body becomes a 502 `CORRAL_E_RESPONSE_TOO_LARGE`. Default: no limit. */
+  readonly maxBodyBytes?: number;
+}
+
+/**
+ * A started plugin under test. Dispose of it (`await using`, or `close()`) to run its shutdown hook.
+ *
+ * @example
+ * ```ts
+ * import { testPlugin } from "@corral/sdk/testing";
+ * import plugin from "./mod.ts";
+ *
+ * await using running = await testPlugin(plugin);
+ * const response = await running.fetch("/");
+ * console.log(response.status, running.logs.length);
+ * ```
+ */
+export interface TestPlugin extends AsyncDisposable {
+  /**
+   * Sends a request to the plugin's app, as the runner does: a path such as `"/notes?limit=5"`
+   * becomes `http://plugin.local/notes?limit=5`; the response body is read in full first.
+   */
+  fetch(pathOrRequest: string | Request, init?: RequestInit): Promise<Response>;
+  /** Every record the plugin logged so far, oldest first (handler errors included). */
+  readonly logs: readonly LogRecord[];
+  /** Runs the shutdown hook once; later calls resolve at once. */
+  close(): Promise<void>;
+}
+
+/**
+ * Starts `definition` as the runner would — context, `init` hook, error logging — but in this
+ * process and without the host, so a plugin can be tested with `deno test`. Errors from `init`
+ * propagate unchanged, stack included.
+ *
+ * @param definition The plugin's default export.
+ * @param options Configuration, identity and body limit; see {@linkcode TestPluginOptions}.
+ * @returns The running plugin.
+ *
+ * @example
+ * ```ts
+ * import { strictEqual } from "node:assert/strict";
+ * import { testPlugin } from "@corral/sdk/testing";
+ * import plugin from "./mod.ts";
+ *
+ * Deno.test("GET / greets", async () => {
+ *   await using running = await testPlugin(plugin, { config: { greeting: "hi" } });
+ *   const response = await running.fetch("/");
+ *   strictEqual(await response.text(), "hi");
+ * });
+ * ```
+ */
+export async function testPlugin(definition: PluginDefinition, options: TestPluginOptions = {}): Promise<TestPlugin> {
+  if (!isPluginDefinition(definition)) {
+    throw new TypeError("testPlugin() expects the default export of a plugin module, made by definePlugin({ app })");
+  }
+  const name = options.name ?? "test-plugin";
+  const maxBodyBytes = options.maxBodyBytes ?? Infinity;
+  const logs: LogRecord[] = [];
+  const plugin = await startPlugin(definition, {
+    name,
+    version: options.version ?? "0.0.0",
+    config: parseConfig(JSON.stringify(options.config ?? {})),
+    sink: (record) => logs.push(record),
+  });
+  let closing: Promise<void> | undefined;
+  const close = () => closing ??= plugin.stop();
+  return {
+    logs,
+    close,
+    [Symbol.asyncDispose]: close,
+    async fetch(pathOrRequest, init) {
+      if (closing) throw new Error(`testPlugin(): fetch() after close() on plugin "${name}"`);
+      const request = toRequest(pathOrRequest, init);
+      const url = new URL(request.url);
+      const what = `plugin "${name}" answering ${request.method} ${url.pathname}`;
+      const buffered = await bufferResponse(await plugin.fetch(request), maxBodyBytes, what);
+      if (buffered.tooLarge) plugin.context.log.warn(`${what}: response body over ${maxBodyBytes} bytes, sent 502`);
+      return new Response(nullBodyStatus(buffered.status) ? null : buffered.body, buffered);
+    },
+  };
+}
+
+function toRequest(pathOrRequest: string | Request, init?: RequestInit): Request {
+  if (pathOrRequest instanceof Request) return init ? new Request(pathOrRequest, init) : pathOrRequest;
+  if (pathOrRequest.startsWith("/")) return new Request(`http://plugin.local${pathOrRequest}`, init);
+  return new Request(pathOrRequest, init);
+}
+
+/** `new Response()` refuses a body, even an empty one, with these statuses. */
+function nullBodyStatus(status: number): boolean {
+  return status === 101 || status === 204 || status === 205 || status === 304;
+}

@@ -1,0 +1,255 @@
+/**
+ * The plugin side of one Corral session: handshake, requests, liveness, shutdown. The rules are
+ * written out in docs/protocol.md; this class is their executable form, with I/O injected.
+ *
+ * @module
+ */
+
+import { CorralError, ErrorCode, type ErrorCodeValue } from "../schemas/errors.ts";
+import { PROTOCOL_MAJOR, PROTOCOL_MINOR } from "../schemas/messages.ts";
+import type { InitMessage, RequestMessage, ShutdownMessage } from "../schemas/messages.ts";
+import { answerRequest } from "./answer-request.ts";
+import { messageOf } from "./error-message.ts";
+import { toLogFrame } from "./log-frame.ts";
+import { type ImportModule, loadPlugin } from "./plugin-loader.ts";
+import { decodeFrame, encodeFrame, type Frame } from "./protocol/codec.ts";
+import { DEFAULT_MAX_FRAME_BYTES, FrameReader } from "./protocol/frame-reader.ts";
+import type { StartedPlugin } from "./sdk/_internal.ts";
+import type { LogRecord } from "./sdk/types.ts";
+import { SDK_VERSION } from "./sdk/version.ts";
+
+/** How the plugin process ends, so the host can tell why without parsing stderr. */
+export const ExitCode = {
+  /** After `shutdownComplete`, or when the host closed fd 3. */
+  OK: 0,
+  /** The handshake or start failed: protocol major mismatch, invalid entry, failed init. */
+  START_FAILED: 1,
+  /** The host sent something the runner cannot decode or that breaks the session's rules. */
+  PROTOCOL_VIOLATION: 2,
+  /** Started by hand, without the host's fd 3 (EX_USAGE). */
+  NOT_STARTED_BY_HOST: 64,
+} as const;
+
+/** What a session needs from the process around it. */
+export interface SessionIo {
+  /** Writes one encoded frame to the host, in order. */
+  send(frame: Uint8Array): void;
+  /** Flushes what was sent, then ends the process with `code`. Called at most once. */
+  exit(code: number): void;
+  /** Imports the plugin's entry module; defaults to a dynamic `import()`. */
+  importModule?: ImportModule;
+}
+
+/** Used when `init.maxBodyBytes` is 0 (unset): the largest body that still fits a frame under the cap. */
+export const DEFAULT_MAX_BODY_BYTES = DEFAULT_MAX_FRAME_BYTES - 64 * 1024;
+
+/** Used when `shutdown.deadlineMs` is 0 (unset). */
+export const DEFAULT_SHUTDOWN_DEADLINE_MS = 5_000;
+
+type State = "awaiting-init" | "starting" | "ready" | "stopping" | "closed";
+
+/**
+ * One session over one byte stream. Call `start()` once (it sends `hello`), feed every chunk that
+ * arrives to `receive()`. Requests run concurrently; each answer is written as soon as it is ready.
+ */
+export class Session {
+  readonly #io: SessionIo;
+  readonly #reader = new FrameReader();
+  readonly #inFlight = new Map<number, Promise<void>>();
+  #state: State = "awaiting-init";
+  #plugin: StartedPlugin | undefined;
+  #maxBodyBytes = DEFAULT_MAX_BODY_BYTES;
+
+  constructor(io: SessionIo) {
+    this.#io = io;
+  }
+
+  /** Sends `hello`, the first frame of every session. */
+  start(): void {
+    this.#send({
+      type: "hello",
+      id: 0,
+      protocolMajor: PROTOCOL_MAJOR,
+      protocolMinor: PROTOCOL_MINOR,
+      sdkVersion: SDK_VERSION,
+      runtimeVersion: `deno ${Deno.version.deno}`,
+      features: [],
+    });
+  }
+
+  /** Handles bytes from the host; they may hold any number of frames or parts of one. */
+  receive(chunk: Uint8Array): void {
+    if (this.#closed) return;
+    let frames: readonly ArrayBuffer[];
+    try {
+      frames = this.#reader.push(chunk);
+    } catch (error) {
+      return this.#violation(messageOf(error));
+    }
+    for (const bytes of frames) {
+      let frame: Frame;
+      try {
+        frame = decodeFrame(bytes);
+      } catch (error) {
+        return this.#violation(messageOf(error));
+      }
+      this.#dispatch(frame);
+      if (this.#closed) return; // a violation ends the session mid-chunk
+    }
+  }
+
+  /** Sends a log record made outside a plugin's logger (uncaught errors); dropped once closed. */
+  log(record: LogRecord): void {
+    this.#send(toLogFrame(record));
+  }
+
+  // A getter, so TypeScript does not narrow #state across the calls that change it.
+  get #closed(): boolean {
+    return this.#state === "closed";
+  }
+
+  #dispatch(frame: Frame): void {
+    if (frame.id === 0 && frame.type !== "error") {
+      return this.#violation(
+        `the host sent "${frame.type}" with id 0; a message that expects an answer needs an id from 1`,
+      );
+    }
+    switch (frame.type) {
+      case "ping":
+        return this.#send({ type: "pong", id: frame.id });
+      case "request":
+        return this.#onRequest(frame);
+      case "init":
+        if (this.#state !== "awaiting-init") return this.#violation(`"init" (id ${frame.id}) arrived twice`);
+        return void this.#init(frame);
+      case "shutdown":
+        return void this.#shutdown(frame);
+      case "error":
+        return this.#onHostError(frame.id, frame.code, frame.message);
+      case "migrate":
+        // Answered, not fatal: the host may ask any plugin, and only this runner lacks the feature.
+        return this.#sendError(
+          frame.id,
+          ErrorCode.MIGRATION_FAILED,
+          `This plugin runner (SDK ${SDK_VERSION}) cannot run migrations; update the SDK in sandbox/ to one that does.`,
+        );
+      case "queryResult":
+        return this.#violation(`the host sent "queryResult" for id ${frame.id}, but this runner never sends queries`);
+      default:
+        return this.#violation(`the host sent "${frame.type}" (id ${frame.id}), which only a plugin sends`);
+    }
+  }
+
+  async #init(frame: InitMessage): Promise<void> {
+    this.#state = "starting";
+    if (frame.protocolMajor !== PROTOCOL_MAJOR) {
+      const message =
+        `The host (Corral ${frame.hostVersion}) speaks protocol ${frame.protocolMajor}.${frame.protocolMinor} ` +
+        `but this plugin runner (SDK ${SDK_VERSION}) speaks ${PROTOCOL_MAJOR}.${PROTOCOL_MINOR}; ` +
+        "run plugins with the sandbox/ that ships with the host (update Corral as a whole).";
+      return this.#fail(frame.id, ErrorCode.PROTOCOL_VERSION, message, ExitCode.START_FAILED);
+    }
+    if (frame.maxBodyBytes > 0) this.#maxBodyBytes = frame.maxBodyBytes;
+    try {
+      const plugin = await loadPlugin(frame, (record) => this.log(record), this.#io.importModule);
+      if (this.#state !== "starting") return; // a shutdown or a violation ended the session meanwhile
+      this.#plugin = plugin;
+      this.#state = "ready";
+      this.#send({ type: "ready", id: frame.id, routeCount: plugin.routeCount });
+    } catch (error) {
+      const failure = error instanceof CorralError ? error : new CorralError(ErrorCode.INIT_FAILED, messageOf(error));
+      const exitCode = failure.code === ErrorCode.PROTOCOL_VIOLATION
+        ? ExitCode.PROTOCOL_VIOLATION
+        : ExitCode.START_FAILED;
+      this.#fail(frame.id, failure.code, failure.message, exitCode);
+    }
+  }
+
+  #onRequest(frame: RequestMessage): void {
+    const { id } = frame;
+    if (this.#state === "stopping") {
+      return this.#sendError(id, ErrorCode.SHUTTING_DOWN, `The plugin is shutting down; request ${id} was not run.`);
+    }
+    if (this.#state !== "ready") return this.#violation(`request ${id} arrived before the plugin was ready`);
+    if (this.#inFlight.has(id)) return this.#violation(`request id ${id} is already in flight`);
+    const answered = answerRequest(this.#plugin!, frame, this.#maxBodyBytes).then((answer) => {
+      this.#inFlight.delete(id);
+      this.#send(answer);
+    });
+    this.#inFlight.set(id, answered);
+  }
+
+  async #shutdown(frame: ShutdownMessage): Promise<void> {
+    if (this.#state === "stopping") return this.#violation(`"shutdown" (id ${frame.id}) arrived twice`);
+    const plugin = this.#plugin;
+    const starting = this.#state !== "ready";
+    this.#state = "stopping";
+    if (!starting && plugin) {
+      const deadline = frame.deadlineMs > 0 ? frame.deadlineMs : DEFAULT_SHUTDOWN_DEADLINE_MS;
+      // Keep a margin so shutdownComplete reaches the host before it gives up and kills us.
+      const budget = deadline - Math.min(250, deadline / 5);
+      const finished = await withinMs(this.#drainAndStop(plugin), budget);
+      if (!finished) {
+        plugin.context.log.warn(
+          `shutdown: requests or the shutdown hook still running after ${budget} ms; exiting anyway`,
+        );
+      }
+    }
+    if (this.#closed) return;
+    this.#send({ type: "shutdownComplete", id: frame.id });
+    this.#close(ExitCode.OK);
+  }
+
+  async #drainAndStop(plugin: StartedPlugin): Promise<void> {
+    await Promise.all(this.#inFlight.values());
+    try {
+      await plugin.stop();
+    } catch (error) {
+      plugin.context.log.error(`the shutdown hook threw: ${messageOf(error)}`, { stack: (error as Error)?.stack });
+    }
+  }
+
+  #onHostError(id: number, code: string, message: string): void {
+    if (id !== 0) {
+      return this.#violation(
+        `the host sent an error for id ${id}, but the plugin never asks the host anything in protocol 1.0`,
+      );
+    }
+    console.error(`corral: the host ended the session: ${code}: ${message}`);
+    this.#close(ExitCode.OK);
+  }
+
+  #violation(message: string): void {
+    this.#fail(0, ErrorCode.PROTOCOL_VIOLATION, message, ExitCode.PROTOCOL_VIOLATION);
+  }
+
+  #fail(id: number, code: ErrorCodeValue, message: string, exitCode: number): void {
+    if (this.#closed) return;
+    this.#sendError(id, code, message);
+    this.#close(exitCode);
+  }
+
+  #sendError(id: number, code: ErrorCodeValue, message: string): void {
+    this.#send({ type: "error", id, code, message });
+  }
+
+  #close(exitCode: number): void {
+    this.#state = "closed";
+    this.#io.exit(exitCode);
+  }
+
+  #send(frame: Frame): void {
+    if (this.#state !== "closed") this.#io.send(encodeFrame(frame));
+  }
+}
+
+/** Whether `work` settles within `ms`; it is not cancelled when it does not. */
+async function withinMs(work: Promise<void>, ms: number): Promise<boolean> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<boolean>((resolve) => timer = setTimeout(resolve, ms, false));
+  try {
+    return await Promise.race([work.then(() => true), timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}

@@ -1,0 +1,86 @@
+/**
+ * The catalogue of Corral's error codes, shared by the host and the sandbox.
+ *
+ * Only `{ code, message }` crosses the wire. A code is stable: scripts and plugins may branch on it.
+ * A message says what failed, with which value, and what to do next.
+ *
+ * @module
+ */
+
+/** Every error code Corral produces, with one line on when it is used. */
+export const ErrorCode = {
+  /** plugin.json is missing, is not JSON, or does not match schemas/plugin.schema.json. */
+  MANIFEST_INVALID: "CORRAL_E_MANIFEST_INVALID",
+  /** The manifest asks for more than the host policy allows (a path, a host, a variable, a limit). */
+  POLICY_DENIED: "CORRAL_E_POLICY_DENIED",
+  /** The host policy file itself is invalid. */
+  POLICY_INVALID: "CORRAL_E_POLICY_INVALID",
+  /** The two sides speak different protocol majors, or the SDK version is not supported. */
+  PROTOCOL_VERSION: "CORRAL_E_PROTOCOL_VERSION",
+  /** A frame could not be decoded, was over the size cap, or broke the session's rules. */
+  PROTOCOL_VIOLATION: "CORRAL_E_PROTOCOL_VIOLATION",
+  /** The plugin did not say ready within its start timeout. */
+  START_TIMEOUT: "CORRAL_E_START_TIMEOUT",
+  /** The plugin's module failed to load or its init hook threw. */
+  INIT_FAILED: "CORRAL_E_INIT_FAILED",
+  /** The plugin's entry module does not default-export definePlugin(...). */
+  ENTRY_INVALID: "CORRAL_E_ENTRY_INVALID",
+  /** The plugin did not answer a request within its timeoutMs. */
+  REQUEST_TIMEOUT: "CORRAL_E_REQUEST_TIMEOUT",
+  /** The request body is over the plugin's maxBodyBytes. */
+  BODY_TOO_LARGE: "CORRAL_E_BODY_TOO_LARGE",
+  /** The plugin's response body is over the host's limit. */
+  RESPONSE_TOO_LARGE: "CORRAL_E_RESPONSE_TOO_LARGE",
+  /** The plugin process is not running (starting, restarting, crashed) and cannot answer now. */
+  PLUGIN_UNAVAILABLE: "CORRAL_E_PLUGIN_UNAVAILABLE",
+  /** The plugin crashed too often and the host stopped restarting it. */
+  PLUGIN_FAILED: "CORRAL_E_PLUGIN_FAILED",
+  /** The plugin process ended while a request was in flight. */
+  PLUGIN_CRASHED: "CORRAL_E_PLUGIN_CRASHED",
+  /** No plugin is mounted under that name. */
+  PLUGIN_NOT_FOUND: "CORRAL_E_PLUGIN_NOT_FOUND",
+  /** The host is shutting down and takes no new requests. */
+  SHUTTING_DOWN: "CORRAL_E_SHUTTING_DOWN",
+  /** A plugin handler threw; the message is the plugin's own, never a stack trace. */
+  HANDLER_FAILED: "CORRAL_E_HANDLER_FAILED",
+  /** Something the host needs is missing on this machine (a binary, a folder). */
+  ENVIRONMENT: "CORRAL_E_ENVIRONMENT",
+  /** Postgres refused or failed a plugin's statement; the error also carries Postgres' SQLSTATE. */
+  DB_QUERY_FAILED: "CORRAL_E_DB_QUERY",
+  /** The database cannot be reached, or a connection could not be had in time. */
+  DB_UNAVAILABLE: "CORRAL_E_DB_UNAVAILABLE",
+  /** The plugin has more queries in flight and queued than its cap allows. */
+  DB_TOO_MANY_QUERIES: "CORRAL_E_DB_TOO_MANY_QUERIES",
+  /** A query, commit or rollback named a transaction id that is not open for this plugin. */
+  DB_TRANSACTION_UNKNOWN: "CORRAL_E_DB_TRANSACTION_UNKNOWN",
+  /** A migration (the host's own or a plugin's) failed; the message names it. */
+  MIGRATION_FAILED: "CORRAL_E_MIGRATION_FAILED",
+  /** The data folder is in use by another running host (its embedded Postgres holds the lock). */
+  DATA_DIR_LOCKED: "CORRAL_E_DATA_DIR_LOCKED",
+} as const;
+
+/** One of the values of {@linkcode ErrorCode}. */
+export type ErrorCodeValue = typeof ErrorCode[keyof typeof ErrorCode];
+
+/**
+ * An error with a stable code, the only kind of error that crosses between host and plugin.
+ *
+ * @example
+ * ```ts
+ * throw new CorralError(ErrorCode.MANIFEST_INVALID, "plugins/x/plugin.json: /version must be semver, got \"one\"");
+ * ```
+ */
+export class CorralError extends Error {
+  readonly code: ErrorCodeValue;
+
+  constructor(code: ErrorCodeValue, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = "CorralError";
+    this.code = code;
+  }
+
+  /** The wire form: code and message, nothing else. */
+  toJSON(): { code: ErrorCodeValue; message: string } {
+    return { code: this.code, message: this.message };
+  }
+}

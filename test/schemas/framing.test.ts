@@ -1,0 +1,72 @@
+// The stream framing reader: whole frames out of arbitrary chunks, and hard caps on hostile input.
+import { test } from "uvu";
+import * as assert from "uvu/assert";
+import { FrameReader, FramingError } from "../../schemas/framing.ts";
+import { encodeHostMessage } from "../../host/protocol/codec.ts";
+
+const limits = { maxFrameBytes: 1 << 20, maxSegments: 64 };
+
+function sampleFrames(): Uint8Array[] {
+  return [
+    encodeHostMessage({ type: "ping", id: 1 }),
+    encodeHostMessage({ type: "request", id: 2, method: "POST", url: "/x", headers: "a\n1\n", body: new Uint8Array(3000).fill(9), remoteAddress: "127.0.0.1" }),
+    encodeHostMessage({ type: "shutdown", id: 3, reason: "bye", deadlineMs: 100 }),
+  ];
+}
+
+function concat(parts: Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.byteLength, 0));
+  let offset = 0;
+  for (const part of parts) {
+    out.set(part, offset);
+    offset += part.byteLength;
+  }
+  return out;
+}
+
+test("frames split at every byte boundary come out whole and in order", () => {
+  const frames = sampleFrames();
+  const stream = concat(frames);
+  for (let cut = 1; cut < stream.byteLength; cut += 7) {
+    const reader = new FrameReader(limits);
+    const out = [...reader.push(stream.subarray(0, cut)), ...reader.push(stream.subarray(cut))].map((f) => f.slice());
+    assert.is(out.length, 3, `cut at ${cut}`);
+    out.forEach((frame, i) => assert.equal([...frame], [...frames[i]!]));
+    assert.is(reader.bufferedBytes, 0);
+  }
+});
+
+test("byte-by-byte delivery works", () => {
+  const frames = sampleFrames();
+  const reader = new FrameReader(limits);
+  const out: Uint8Array[] = [];
+  for (const byte of concat(frames)) out.push(...reader.push(new Uint8Array([byte])).map((f) => f.slice()));
+  assert.is(out.length, 3);
+});
+
+test("a frame declaring more than the cap is refused from its header alone", () => {
+  const reader = new FrameReader({ maxFrameBytes: 4096, maxSegments: 4 });
+  const header = new Uint8Array(8);
+  const view = new DataView(header.buffer);
+  view.setUint32(0, 0, true); // one segment
+  view.setUint32(4, 1 << 20, true); // of 1 Mi words = 8 MiB
+  assert.throws(() => reader.push(header), (e: unknown) => e instanceof FramingError && /more than 4096 bytes/.test((e as Error).message));
+});
+
+test("a frame declaring too many segments is refused", () => {
+  const reader = new FrameReader({ maxFrameBytes: 1 << 20, maxSegments: 4 });
+  const header = new Uint8Array(4);
+  new DataView(header.buffer).setUint32(0, 0xffffffff, true);
+  assert.throws(() => reader.push(header), /segments/);
+});
+
+test("a frame with no content is refused", () => {
+  const reader = new FrameReader(limits);
+  assert.throws(() => reader.push(new Uint8Array(8)), /no content/);
+});
+
+test("too-small limits are a RangeError", () => {
+  assert.throws(() => new FrameReader({ maxFrameBytes: 4, maxSegments: 1 }), RangeError);
+});
+
+test.run();
