@@ -19,6 +19,7 @@ import { discoverPlugins } from "./discovery.ts";
 import type { InvalidPlugin } from "./discovery.ts";
 import { buildHealthReport } from "./health.ts";
 import type { HealthReport } from "./health.ts";
+import { loadAdminToken } from "./admin-token.ts";
 import { createApp } from "./http/app.ts";
 import type { Logger } from "./logger.ts";
 import { buildLaunchPlan, describeGrants } from "./permission-flags.ts";
@@ -47,6 +48,8 @@ export interface HostConfig {
 
 export interface RunningHost {
   readonly url: string;
+  /** Bearer token of the admin API under /admin. */
+  readonly adminToken: string;
   readonly port: number;
   health(): HealthReport;
   /** Resolves when every plugin has started or failed its first start. */
@@ -95,12 +98,25 @@ export async function startHost(config: HostConfig): Promise<RunningHost> {
     invalid,
     stopping,
   });
-  const app = createApp({ lookup: (name) => supervisors.get(name), health, inFlight, isShuttingDown: () => stopping });
+  const admin = await loadAdminToken(config.dataDir, config.env);
+  const app = createApp({
+    lookup: (name) => supervisors.get(name),
+    health,
+    inFlight,
+    isShuttingDown: () => stopping,
+    adminToken: admin.token,
+  });
   const server = createAdaptorServer({ fetch: app.fetch }) as Server;
   await listen(server, config.port, config.hostname);
   const port = (server.address() as AddressInfo).port;
   const url = `http://${config.hostname === "0.0.0.0" ? "127.0.0.1" : config.hostname}:${port}`;
-  log.info("host listening", { url, version: HOST_VERSION, isolation: paths.bwrap === null ? "none (bwrap not found)" : "bwrap available" });
+  log.info("host listening", {
+    url,
+    version: HOST_VERSION,
+    isolation: paths.bwrap === null ? "none (bwrap not found)" : "bwrap available",
+    database: hostDb.kind,
+    adminToken: admin.source,
+  });
 
   // A plugin must not reach the host's own port, nor the database server, through a net grant.
   const policy = withRuntimeDenies(basePolicy, [
@@ -169,7 +185,7 @@ export async function startHost(config: HostConfig): Promise<RunningHost> {
     })();
     return closing;
   };
-  return { url, port, health, started, close };
+  return { url, adminToken: admin.token, port, health, started, close };
 }
 
 /** Host-port patterns for the database server, so no net grant reaches it directly. */

@@ -12,6 +12,7 @@ import type { Socket } from "node:net";
 import semver from "semver";
 import { CorralError, ErrorCode } from "../schemas/errors.ts";
 import { FrameReader, FramingError } from "../schemas/framing.ts";
+import { FrameWriter } from "../schemas/frame-writer.ts";
 import { PROTOCOL_MAJOR, PROTOCOL_MINOR } from "../schemas/messages.ts";
 import type {
   HelloMessage,
@@ -97,6 +98,7 @@ export class PluginProcess {
   #child: ChildProcess | undefined;
   #socket: Socket | undefined;
   #reader: FrameReader;
+  #writer: FrameWriter | undefined;
   #nextId = INIT_ID + 1;
   readonly #pending = new Map<number, Pending>();
   readonly #pings = new Map<number, () => void>();
@@ -157,7 +159,11 @@ export class PluginProcess {
       stdio: ["ignore", "pipe", "pipe", "pipe"],
     });
     this.#child = child;
-    this.#socket = child.stdio[3] as Socket;
+    const socket = child.stdio[3] as Socket;
+    this.#socket = socket;
+    this.#writer = new FrameWriter((bytes) => {
+      if (!socket.destroyed && socket.writable) socket.write(bytes);
+    }, setImmediate);
     this.#wireOutput(child);
     this.#socket.on("data", (chunk: Buffer) => this.#onData(chunk));
     // EPIPE and friends after the child died: the exit handler reports the reason.
@@ -291,10 +297,10 @@ export class PluginProcess {
   #send(message: HostToPlugin): void {
     const socket = this.#socket;
     if (socket === undefined || socket.destroyed || !socket.writable) return;
-    socket.write(encodeHostMessage(message));
+    this.#writer!.push(encodeHostMessage(message));
   }
 
-  #onData(chunk: Buffer): void {
+  #onData(chunk: Uint8Array): void {
     if (this.#exitReason !== undefined || this.#killReason !== undefined) return;
     try {
       for (const frame of this.#reader.push(chunk)) {

@@ -5,6 +5,8 @@
  */
 
 import { Socket } from "node:net";
+import { setImmediate } from "node:timers";
+import { FrameWriter } from "../schemas/frame-writer.ts";
 
 /** fd 3 as the session uses it. */
 export interface HostChannel {
@@ -36,12 +38,15 @@ export function openHostChannel(fd = 3): HostChannel | undefined {
   let exitCode: number | undefined;
   const hostGone = () => Deno.exit(exitCode ?? 0);
   socket.on("end", hostGone).on("close", hostGone).on("error", hostGone);
+  // Responses finished in the same turn go out in one write (see frame-writer.ts).
+  const writer = new FrameWriter((bytes) => void socket.write(bytes), setImmediate);
   return {
-    send: (bytes) => void socket.write(bytes),
+    send: (bytes) => writer.push(bytes),
     onData: (listener) => void socket.on("data", listener),
     exit(code) {
       if (exitCode !== undefined) return;
       exitCode = code;
+      writer.flush();
       setTimeout(hostGone, FLUSH_TIMEOUT_MS);
       socket.end(hostGone);
     },

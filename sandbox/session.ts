@@ -13,7 +13,7 @@ import { messageOf } from "./error-message.ts";
 import { toLogFrame } from "./log-frame.ts";
 import { type ImportModule, loadPlugin } from "./plugin-loader.ts";
 import { decodeFrame, encodeFrame, type Frame } from "./protocol/codec.ts";
-import { DEFAULT_MAX_FRAME_BYTES, FrameReader } from "./protocol/frame-reader.ts";
+import { DEFAULT_MAX_FRAME_BYTES, FrameReader } from "../schemas/framing.ts";
 import type { StartedPlugin } from "./sdk/_internal.ts";
 import type { LogRecord } from "./sdk/types.ts";
 import { SDK_VERSION } from "./sdk/version.ts";

@@ -2,10 +2,12 @@
  * The host's HTTP surface as a Hono app: /health, and every plugin mounted at /plugins/<name>/.
  */
 import { Hono } from "hono";
+import { HTTPException } from "hono/http-exception";
 import type { HttpBindings } from "@hono/node-server";
 import { RESPONSE_ALREADY_SENT } from "@hono/node-server/utils/response";
 import { CorralError, ErrorCode } from "../../schemas/errors.ts";
 import type { HealthReport } from "../health.ts";
+import { createAdminApp } from "./admin.ts";
 import { errorAnswer } from "./error-response.ts";
 import { forward } from "./forward.ts";
 import type { SupervisorLookup } from "./forward.ts";
@@ -13,6 +15,8 @@ import type { SupervisorLookup } from "./forward.ts";
 export interface AppDependencies {
   readonly lookup: SupervisorLookup;
   readonly health: () => HealthReport;
+  /** The admin API's bearer token. */
+  readonly adminToken: string;
   /** Counts requests in flight so shutdown can drain them. */
   readonly inFlight: { count: number };
   readonly isShuttingDown: () => boolean;
@@ -32,6 +36,8 @@ export function createApp(deps: AppDependencies): Hono<{ Bindings: HttpBindings 
     return c.json(plugin, plugin.state === "ready" ? 200 : 503);
   });
 
+  app.route("/admin", createAdminApp({ token: deps.adminToken, health: deps.health, lookup: deps.lookup }));
+
   const toPlugin = async (c: { req: { param(name: "name"): string }; env: HttpBindings }) => {
     const { incoming, outgoing } = c.env;
     if (deps.isShuttingDown()) {
@@ -50,7 +56,8 @@ export function createApp(deps: AppDependencies): Hono<{ Bindings: HttpBindings 
 
   app.notFound((c) => sendError(c.env.outgoing, new CorralError(ErrorCode.PLUGIN_NOT_FOUND,
     `nothing is served at ${c.req.path}; plugins are mounted at /plugins/<name>/ and the host's status is at /health`)));
-  app.onError((error, c) => sendError(c.env.outgoing, error));
+  // Middleware refusals (e.g. the admin API's bearer check) carry their own response.
+  app.onError((error, c) => (error instanceof HTTPException ? error.getResponse() : sendError(c.env.outgoing, error)));
   return app;
 }
 

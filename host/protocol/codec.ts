@@ -6,6 +6,7 @@
  */
 import * as capnp from "capnp-ts";
 import { Frame, Frame_Which, LogRecord_Level, MigrateCommand_Action, TransactionControl_Action } from "../../schemas/generated/capnp-ts/protocol.capnp.js";
+import { decodeResponseFast, encodeRequestFast } from "../../schemas/fast-path.ts";
 import { LOG_LEVELS, MIGRATE_ACTIONS, TRANSACTION_ACTIONS } from "../../schemas/messages.ts";
 import type {
   HostToPlugin,
@@ -25,6 +26,15 @@ export class ProtocolViolation extends Error {
 
 /** Encodes one host message as a framed Cap'n Proto message. */
 export function encodeHostMessage(message: HostToPlugin): Uint8Array {
+  // The hot path: every HTTP request; hand-written, ~10x cheaper than capnp-ts (schemas/fast-path.ts).
+  if (message.type === "request") {
+    return encodeRequestFast(message.id, message.method, message.url, message.headers, message.body, message.remoteAddress);
+  }
+  return encodeWithCapnpTs(message);
+}
+
+/** {@linkcode encodeHostMessage} through capnp-ts only: the reference the fast path is tested against. */
+export function encodeWithCapnpTs(message: HostToPlugin): Uint8Array {
   const msg = new capnp.Message();
   const frame = msg.initRoot(Frame);
   frame.setId(message.id);
@@ -99,9 +109,17 @@ function writeShutdown(frame: Frame, message: ShutdownMessage): void {
  *
  * @throws {ProtocolViolation} for undecodable bytes or a message a plugin may not send.
  */
-export function decodePluginMessage(bytes: Uint8Array): PluginToHost {
+export function decodePluginMessage(bytes: ArrayBuffer | Uint8Array): PluginToHost {
+  const view = bytes instanceof Uint8Array ? bytes : new Uint8Array(bytes);
+  // The hot path: every HTTP response. It declines anything unusual, which capnp-ts then reads.
+  return decodeResponseFast(view) ?? decodeWithCapnpTs(bytes);
+}
+
+/** {@linkcode decodePluginMessage} through capnp-ts only: the reference the fast path is tested against. */
+export function decodeWithCapnpTs(bytes: ArrayBuffer | Uint8Array): PluginToHost {
   let frame: Frame;
   try {
+    // An ArrayBuffer is read in place; a Uint8Array view would be copied by capnp-ts.
     frame = new capnp.Message(bytes, false).getRoot(Frame);
     return readFrame(frame);
   } catch (error) {
@@ -122,7 +140,6 @@ function readFrame(frame: Frame): PluginToHost {
         id,
         status: response.getStatus(),
         headers: response.getHeaders(),
-        // A copy: the frame's buffer is reused by the reader.
         body: response.hasBody() ? response.getBody().toUint8Array().slice() : new Uint8Array(0),
       };
     }

@@ -10,8 +10,8 @@ import * as wire from "../../schemas/generated/capnp-es/protocol.ts";
 import { CorralError, ErrorCode } from "../../schemas/errors.ts";
 import { LOG_LEVELS, MIGRATE_ACTIONS, TRANSACTION_ACTIONS } from "../../schemas/messages.ts";
 import type { HostToPlugin, PluginToHost } from "../../schemas/messages.ts";
-import { decodeRequestFast, encodeResponseFast } from "./fast-path.ts";
-import { DEFAULT_MAX_SEGMENTS } from "./frame-reader.ts";
+import { decodeRequestFast, encodeResponseFast } from "../../schemas/fast-path.ts";
+import { DEFAULT_MAX_SEGMENTS } from "../../schemas/framing.ts";
 
 export type {
   ErrorMessage,

@@ -96,6 +96,16 @@ isolation("subprocesses, FFI and system info are denied", async ({ t }) => {
   assertDenied(await probe(t, "/sys"), "Deno.hostname");
 });
 
+isolation("the admin API shows every grant, and only with the admin token", async ({ t }) => {
+  assert.is((await fetch(`${t.url}/admin/plugins`)).status, 401);
+  assert.is((await fetch(`${t.url}/admin/plugins`, { headers: { authorization: "Bearer wrong" } })).status, 401);
+  const res = await fetch(`${t.url}/admin/plugins/escape`, { headers: { authorization: `Bearer ${t.host.adminToken}` } });
+  assert.is(res.status, 200);
+  const plugin = await res.json() as { grants: { net: string[]; env: string[]; isolation: string } };
+  assert.equal(plugin.grants.net, ["127.0.0.1:47391"]);
+  assert.equal(plugin.grants.env, ["CORRAL_TEST_GRANTED"]);
+});
+
 isolation("/health and the log show every grant", async ({ t }) => {
   const health = await (await fetch(`${t.url}/health`)).json() as { plugins: Array<{ name: string; grants: { net: string[]; read: string[]; env: string[] } }> };
   const escape = health.plugins.find((p) => p.name === "escape")!;

