@@ -23,6 +23,9 @@ export const ENV_HELP = `Environment:
   CORRAL_POLICY        host policy JSON file (default: built-in policy; see docs/security.md)
   DATABASE_URL         Postgres for plugins (default: the embedded Postgres)
   CORRAL_LOG_LEVEL     debug | info | warn | error (default info)
+  CORRAL_ADMIN_TOKEN   bearer token of the admin API under /admin (default: made once in <data dir>/admin-token)
+  CORRAL_SECRET        host secret that plugin database passwords derive from (default: <data dir>/host-secret)
+  CORRAL_DENO          the deno binary to run plugins with (default: the one installed by npm)
   CORRAL_NO_BWRAP=1    run plugins without the bubblewrap namespace even when bwrap is installed`;
 
 export function readEnvConfig(env: Readonly<Record<string, string | undefined>>, cwd = process.cwd()): EnvConfig {

@@ -4,6 +4,7 @@
  */
 import { mkdir } from "node:fs/promises";
 import type { AddressInfo } from "node:net";
+import { networkInterfaces } from "node:os";
 import type { Server } from "node:http";
 import { createAdaptorServer } from "@hono/node-server";
 import semver from "semver";
@@ -23,6 +24,7 @@ import { loadAdminToken } from "./admin-token.ts";
 import { createApp } from "./http/app.ts";
 import type { Logger } from "./logger.ts";
 import { buildLaunchPlan, describeGrants } from "./permission-flags.ts";
+import type { RuntimePaths } from "./permission-flags.ts";
 import { loadPolicy, withRuntimeDenies } from "./policy.ts";
 import { resolveRuntimePaths } from "./runtime-paths.ts";
 import { Supervisor } from "./supervisor.ts";
@@ -42,6 +44,8 @@ export interface HostConfig {
   readonly env: Readonly<Record<string, string | undefined>>;
   readonly shutdownGraceMs?: number;
   readonly restart?: RestartPolicy;
+  /** Replaces parts of what resolveRuntimePaths finds (tests: a stand-in runner). */
+  readonly runtimeOverrides?: Partial<RuntimePaths>;
   /** Largest frame a plugin may send; responses are bounded by maxBodyBytes well below it. */
   readonly maxFrameBytes?: number;
 }
@@ -63,7 +67,7 @@ export async function startHost(config: HostConfig): Promise<RunningHost> {
   const log = config.logger;
   const startedAt = Date.now();
   await mkdir(config.dataDir, { recursive: true });
-  const paths = resolveRuntimePaths(config.dataDir, config.env);
+  const paths = { ...resolveRuntimePaths(config.dataDir, config.env), ...config.runtimeOverrides };
   const basePolicy = await loadPolicy(config.policyFile);
   const secret = await loadHostSecret(config.dataDir, config.env);
   const hostDb = await openHostDatabase({
@@ -105,6 +109,7 @@ export async function startHost(config: HostConfig): Promise<RunningHost> {
     inFlight,
     isShuttingDown: () => stopping,
     adminToken: admin.token,
+    log,
   });
   const server = createAdaptorServer({ fetch: app.fetch }) as Server;
   await listen(server, config.port, config.hostname);
@@ -118,9 +123,16 @@ export async function startHost(config: HostConfig): Promise<RunningHost> {
     adminToken: admin.source,
   });
 
-  // A plugin must not reach the host's own port, nor the database server, through a net grant.
+  if (paths.bwrap === null && basePolicy.isolation !== "none") {
+    log.warn("bubblewrap (bwrap) is not installed: plugins run with Deno's permissions only, and a " +
+      "plugin's static import can read any file this host can read; install it: apt-get install -y bubblewrap");
+  }
+  // A plugin must not reach the host's own port, nor the database server, through a net grant:
+  // by any of this machine's addresses, since the host may listen on all of them.
   const policy = withRuntimeDenies(basePolicy, [
-    `127.0.0.1:${port}`, `localhost:${port}`, `[::1]:${port}`, ...databaseDenies(hostDb),
+    ...localAddresses().map((address) => hostPort(address, port)),
+    `localhost:${port}`,
+    ...databaseDenies(hostDb),
   ]);
   const discovery = await discoverPlugins(config.pluginsDir);
   invalid.push(...discovery.invalid);
@@ -191,8 +203,22 @@ export async function startHost(config: HostConfig): Promise<RunningHost> {
 /** Host-port patterns for the database server, so no net grant reaches it directly. */
 function databaseDenies(hostDb: HostDatabase): string[] {
   const { host, port } = hostDb.connectionInfo;
-  const hosts = new Set([host, ...(["127.0.0.1", "localhost", "::1"].includes(host) ? ["127.0.0.1", "localhost"] : [])]);
-  return [...hosts].map((h) => (h.includes(":") ? `[${h}]:${port}` : `${h}:${port}`));
+  const local = ["127.0.0.1", "localhost", "::1", ...localAddresses()].includes(host);
+  const hosts = new Set([host, ...(local ? [...localAddresses(), "localhost"] : [])]);
+  return [...hosts].map((h) => hostPort(h, port));
+}
+
+/** Every address of this machine's interfaces, loopback included. */
+function localAddresses(): string[] {
+  const addresses = new Set(["127.0.0.1", "::1"]);
+  for (const list of Object.values(networkInterfaces())) {
+    for (const entry of list ?? []) addresses.add(entry.address.split("%")[0]!);
+  }
+  return [...addresses];
+}
+
+function hostPort(host: string, port: number): string {
+  return host.includes(":") ? `[${host}]:${port}` : `${host}:${port}`;
 }
 
 /** Refuses a plugin whose `hostApi` range this host's version does not satisfy. */

@@ -2,8 +2,7 @@
  * The host's structured logger: one line per record, JSON unless stdout is a terminal.
  *
  * Plugin records come through the same logger with a `plugin` field, so an operator can follow
- * one plugin with `grep '"plugin":"notes"'`. The last records of each plugin are also kept in
- * memory for `/health` and the admin API.
+ * one plugin with `grep '"plugin":"notes"'`.
  */
 
 export type Level = "debug" | "info" | "warn" | "error";

@@ -82,8 +82,9 @@ export interface DatabaseReply {
   readonly transactionId: number;
 }
 
-interface Pending {
-  resolve(response: ResponseMessage): void;
+/** A question sent to the plugin, waiting for its answer. */
+interface Pending<T> {
+  resolve(answer: T): void;
   reject(error: CorralError): void;
 }
 
@@ -100,14 +101,16 @@ export class PluginProcess {
   #reader: FrameReader;
   #writer: FrameWriter | undefined;
   #nextId = INIT_ID + 1;
-  readonly #pending = new Map<number, Pending>();
+  readonly #pending = new Map<number, Pending<ResponseMessage>>();
   readonly #pings = new Map<number, () => void>();
-  readonly #migrations = new Map<number, { resolve(json: string): void; reject(error: CorralError): void }>();
+  readonly #migrations = new Map<number, Pending<string>>();
   #shutdownAck: (() => void) | undefined;
   #handshake: { resolve(): void; reject(error: CorralError): void } | undefined;
   #hello: HelloMessage | undefined;
   #ready = false;
   #killReason: Omit<ExitReason, "exitCode" | "signal" | "at"> | undefined;
+  /** Set by stop(): the session goes on (shutdown hook logs, queries, shutdownComplete) until exit. */
+  #stopReason: string | undefined;
   readonly #stderrTail: string[] = [];
   #exitReason: ExitReason | undefined;
   readonly #exited: Promise<ExitReason>;
@@ -191,30 +194,8 @@ export class PluginProcess {
    * first, or HANDLER_FAILED when the plugin answers with an error.
    */
   request(message: Omit<Extract<HostToPlugin, { type: "request" }>, "id">, timeoutMs: number): Promise<ResponseMessage> {
-    if (!this.ready) {
-      return Promise.reject(new CorralError(ErrorCode.PLUGIN_UNAVAILABLE, `plugin "${this.#options.name}" is not ready`));
-    }
-    const id = this.#nextId++;
-    return new Promise<ResponseMessage>((resolve, reject) => {
-      const timer = setTimeout(() => {
-        this.#pending.delete(id);
-        reject(new CorralError(
-          ErrorCode.REQUEST_TIMEOUT,
-          `plugin "${this.#options.name}" did not answer ${message.method} ${message.url} within ${timeoutMs} ms (limits.timeoutMs)`,
-        ));
-      }, timeoutMs);
-      this.#pending.set(id, {
-        resolve: (response) => {
-          clearTimeout(timer);
-          resolve(response);
-        },
-        reject: (error) => {
-          clearTimeout(timer);
-          reject(error);
-        },
-      });
-      this.#send({ ...message, id });
-    });
+    return this.#ask(this.#pending, (id) => ({ ...message, id }), timeoutMs,
+      `${message.method} ${message.url} within ${timeoutMs} ms (limits.timeoutMs)`);
   }
 
   /** Resolves true when the plugin answers a ping within `timeoutMs`, false otherwise. */
@@ -240,26 +221,35 @@ export class PluginProcess {
    * @throws {CorralError} MIGRATION_FAILED (from the plugin) or REQUEST_TIMEOUT.
    */
   migrate(action: MigrateAction, timeoutMs: number): Promise<string> {
+    return this.#ask(this.#migrations, (id) => ({ type: "migrate", id, action }), timeoutMs,
+      `migrate ${action} within ${timeoutMs} ms`);
+  }
+
+  /**
+   * Sends what `build(id)` makes and waits for the answer that `pending` will receive under that
+   * id, or rejects with REQUEST_TIMEOUT naming `what` the plugin did not answer.
+   */
+  #ask<T>(pending: Map<number, Pending<T>>, build: (id: number) => HostToPlugin, timeoutMs: number, what: string): Promise<T> {
     if (!this.ready) {
       return Promise.reject(new CorralError(ErrorCode.PLUGIN_UNAVAILABLE, `plugin "${this.#options.name}" is not ready`));
     }
     const id = this.#nextId++;
-    return new Promise<string>((resolve, reject) => {
+    return new Promise<T>((resolve, reject) => {
       const timer = setTimeout(() => {
-        this.#migrations.delete(id);
-        reject(new CorralError(ErrorCode.REQUEST_TIMEOUT, `plugin "${this.#options.name}" did not answer migrate ${action} within ${timeoutMs} ms`));
+        pending.delete(id);
+        reject(new CorralError(ErrorCode.REQUEST_TIMEOUT, `plugin "${this.#options.name}" did not answer ${what}`));
       }, timeoutMs);
-      this.#migrations.set(id, {
-        resolve: (json) => {
+      pending.set(id, {
+        resolve: (value) => {
           clearTimeout(timer);
-          resolve(json);
+          resolve(value);
         },
         reject: (error) => {
           clearTimeout(timer);
           reject(error);
         },
       });
-      this.#send({ type: "migrate", id, action });
+      this.#send(build(id));
     });
   }
 
@@ -269,7 +259,7 @@ export class PluginProcess {
    */
   async stop(reason: string, deadlineMs: number): Promise<ExitReason> {
     if (this.#exitReason !== undefined) return this.#exitReason;
-    this.#killReason ??= { kind: "stopped", message: reason };
+    this.#stopReason ??= reason;
     if (this.#ready) {
       const acknowledged = new Promise<void>((resolve) => (this.#shutdownAck = resolve));
       this.#send({ type: "shutdown", id: this.#nextId++, reason, deadlineMs });
@@ -297,7 +287,8 @@ export class PluginProcess {
   #send(message: HostToPlugin): void {
     const socket = this.#socket;
     if (socket === undefined || socket.destroyed || !socket.writable) return;
-    this.#writer!.push(encodeHostMessage(message));
+    // A lone request goes out at once; under load, frames wait for one write per loop turn.
+    this.#writer!.push(encodeHostMessage(message), this.#pending.size <= 1);
   }
 
   #onData(chunk: Uint8Array): void {
@@ -395,7 +386,8 @@ export class PluginProcess {
       mountPath: options.mountPath,
       configJson: JSON.stringify(options.config),
       maxBodyBytes: options.maxResponseBytes,
-      features: [],
+      // Only what both sides want: the runner announces "database", the manifest asks for it.
+      features: options.database !== undefined && hello.features.includes("database") ? ["database"] : [],
     });
   }
 
@@ -511,6 +503,7 @@ export class PluginProcess {
       return { ...base, kind: "heap-limit", message: `reached its JavaScript heap limit (limits.memoryMb = ${limit})` };
     }
     if (this.#killReason !== undefined) return { ...base, ...this.#killReason };
+    if (this.#stopReason !== undefined) return { ...base, kind: "stopped", message: this.#stopReason };
     if (signal !== null) return { ...base, kind: "signaled", message: `killed by ${signal}` };
     const last = this.#stderrTail.at(-1);
     return {

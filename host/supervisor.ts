@@ -34,10 +34,12 @@ export const DEFAULT_RESTART_POLICY: RestartPolicy = {
 };
 
 /**
- * RSS allowed on top of `limits.memoryMb` (which bounds the JS heap exactly): an idle Deno with
- * Hono and the runner takes ~45 MB, and V8's young generation and code space come on top.
+ * RSS allowed on top of `limits.memoryMb` (which bounds V8's old generation exactly): an idle
+ * Deno with Hono and the runner takes ~45 MB, V8's young generation up to 48 MB (3 semi-spaces
+ * of 16 MB) and code space on top. With 96 MB, a heap bomb at memoryMb 64 was sometimes caught
+ * by the RSS sampler (160 MB) just before V8's own heap limit, which reports the cause better.
  */
-export const RSS_OVERHEAD_MB = 96;
+export const RSS_OVERHEAD_MB = 128;
 
 export interface SupervisorOptions {
   readonly loaded: LoadedManifest;
@@ -247,6 +249,7 @@ export class Supervisor {
   #onExit(process: PluginProcess, reason: ExitReason): void {
     if (this.#process !== process) return;
     this.#stopMemoryWatch();
+    const servedMs = this.#readySince === null ? 0 : Date.now() - this.#readySince.getTime();
     // The dead process's open transactions must not outlive it; the next process waits for this.
     this.#released = this.#options.database?.releaseAll(`plugin process ended: ${reason.message}`)
       .catch((error: unknown) => this.#log.error("could not release the plugin's database connections", { error: (error as Error).message }));
@@ -257,6 +260,8 @@ export class Supervisor {
     }
     const now = Date.now();
     const policy = this.#restartPolicy;
+    // A process that served for a whole window was healthy: its crash starts the backoff afresh.
+    if (servedMs >= policy.windowMs) this.#consecutiveCrashes = 0;
     this.#crashTimes = [...this.#crashTimes.filter((t) => now - t < policy.windowMs), now];
     this.#consecutiveCrashes++;
     if (this.#state === "failed") {

@@ -27,6 +27,9 @@ export type HostReply = QueryResultMessage | ErrorMessage;
  */
 export const DEFAULT_HOST_CALL_TIMEOUT_MS = 120_000;
 
+/** Frame ids are UInt32; a plugin that sends 10 000 statements a second reaches this in five days. */
+const MAX_ID = 0xffff_ffff;
+
 interface Pending {
   readonly resolve: (reply: HostReply) => void;
   readonly reject: (error: Error) => void;
@@ -35,9 +38,10 @@ interface Pending {
 
 /**
  * Ids start at 1 and only grow, in the runner's own id space (the host's `request` ids are
- * separate: each side picks ids for what it asks). A reply to an id this runner has used but no
- * longer waits for (it timed out) is dropped; a reply to an id it never used is a protocol
- * violation, which {@linkcode HostCalls.settle} reports by returning `false`.
+ * separate: each side picks ids for what it asks); after 2^32 - 1 they start again at 1, skipping
+ * ids still waiting. A reply to an id this runner has used but no longer waits for (it timed
+ * out) is dropped; a reply to an id it never used is a protocol violation, which
+ * {@linkcode HostCalls.settle} reports by returning `false`.
  *
  * @example
  * ```ts
@@ -51,11 +55,18 @@ export class HostCalls {
   readonly #timeoutMs: number;
   readonly #pending = new Map<number, Pending>();
   #lastId = 0;
+  #wrapped = false;
   #closed: string | undefined;
 
-  constructor(send: (frame: QueryMessage | TransactionMessage) => void, timeoutMs = DEFAULT_HOST_CALL_TIMEOUT_MS) {
+  /**
+   * @param send Writes one call frame to the host.
+   * @param timeoutMs How long a call waits for its answer.
+   * @param lastId The id before the first call's (tests start near the wrap-around with it).
+   */
+  constructor(send: (frame: QueryMessage | TransactionMessage) => void, timeoutMs = DEFAULT_HOST_CALL_TIMEOUT_MS, lastId = 0) {
     this.#send = send;
     this.#timeoutMs = timeoutMs;
+    this.#lastId = lastId;
   }
 
   /** Calls waiting for their answer. */
@@ -72,7 +83,7 @@ export class HostCalls {
     if (this.#closed !== undefined) {
       return Promise.reject(new CorralError(ErrorCode.DB_UNAVAILABLE, `cannot ask the host: ${this.#closed}`));
     }
-    const id = ++this.#lastId;
+    const id = this.#nextId();
     return new Promise<HostReply>((resolve, reject) => {
       const timer = setTimeout(() => {
         this.#pending.delete(id);
@@ -89,11 +100,22 @@ export class HostCalls {
    */
   settle(reply: HostReply): boolean {
     const pending = this.#pending.get(reply.id);
-    if (pending === undefined) return reply.id >= 1 && reply.id <= this.#lastId;
+    if (pending === undefined) return reply.id >= 1 && (this.#wrapped || reply.id <= this.#lastId);
     this.#pending.delete(reply.id);
     clearTimeout(pending.timer);
     pending.resolve(reply);
     return true;
+  }
+
+  #nextId(): number {
+    do {
+      if (this.#lastId === MAX_ID) {
+        this.#lastId = 0;
+        this.#wrapped = true;
+      }
+      this.#lastId++;
+    } while (this.#pending.has(this.#lastId));
+    return this.#lastId;
   }
 
   /** Fails every waiting call and every later one: the session is ending. */

@@ -10,8 +10,8 @@ import { FrameWriter } from "../schemas/frame-writer.ts";
 
 /** fd 3 as the session uses it. */
 export interface HostChannel {
-  /** Writes bytes in order; never blocks (the socket buffers). */
-  send(bytes: Uint8Array): void;
+  /** Writes bytes in order; never blocks (the socket buffers). `now`: do not wait to batch. */
+  send(bytes: Uint8Array, now?: boolean): void;
   /** Calls `listener` with each chunk as it arrives. */
   onData(listener: (chunk: Uint8Array) => void): void;
   /** Flushes what was sent, then exits the process with `code`; the first code given wins. */
@@ -41,7 +41,7 @@ export function openHostChannel(fd = 3): HostChannel | undefined {
   // Responses finished in the same turn go out in one write (see frame-writer.ts).
   const writer = new FrameWriter((bytes) => void socket.write(bytes), setImmediate);
   return {
-    send: (bytes) => writer.push(bytes),
+    send: (bytes, now) => writer.push(bytes, now),
     onData: (listener) => void socket.on("data", listener),
     exit(code) {
       if (exitCode !== undefined) return;

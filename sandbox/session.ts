@@ -1,20 +1,24 @@
 /**
- * The plugin side of one Corral session: handshake, requests, liveness, shutdown. The rules are
- * written out in docs/protocol.md; this class is their executable form, with I/O injected.
+ * The plugin side of one Corral session: handshake, requests, liveness, shutdown, and the
+ * runner's own calls to the host (database). The rules are written out in docs/protocol.md;
+ * this class is their executable form, with I/O injected.
  *
  * @module
  */
 
 import { CorralError, ErrorCode, type ErrorCodeValue } from "../schemas/errors.ts";
 import { PROTOCOL_MAJOR, PROTOCOL_MINOR } from "../schemas/messages.ts";
-import type { InitMessage, RequestMessage, ShutdownMessage } from "../schemas/messages.ts";
+import type { InitMessage, MigrateMessage, RequestMessage, ShutdownMessage } from "../schemas/messages.ts";
 import { answerRequest } from "./answer-request.ts";
+import { databaseLink } from "./database-link.ts";
+import { HostCalls } from "./host-calls.ts";
 import { messageOf } from "./error-message.ts";
 import { toLogFrame } from "./log-frame.ts";
 import { type ImportModule, loadPlugin } from "./plugin-loader.ts";
 import { decodeFrame, encodeFrame, type Frame } from "./protocol/codec.ts";
 import { DEFAULT_MAX_FRAME_BYTES, FrameReader } from "../schemas/framing.ts";
 import type { StartedPlugin } from "./sdk/_internal.ts";
+import { MigrationError } from "./sdk/db/migration-error.ts";
 import type { LogRecord } from "./sdk/types.ts";
 import { SDK_VERSION } from "./sdk/version.ts";
 
@@ -32,8 +36,11 @@ export const ExitCode = {
 
 /** What a session needs from the process around it. */
 export interface SessionIo {
-  /** Writes one encoded frame to the host, in order. */
-  send(frame: Uint8Array): void;
+  /**
+   * Writes one encoded frame to the host, in order. `now`: nothing else is pending, so write at
+   * once instead of waiting to batch it with others (latency at low load).
+   */
+  send(frame: Uint8Array, now?: boolean): void;
   /** Flushes what was sent, then ends the process with `code`. Called at most once. */
   exit(code: number): void;
   /** Imports the plugin's entry module; defaults to a dynamic `import()`. */
@@ -45,6 +52,12 @@ export const DEFAULT_MAX_BODY_BYTES = DEFAULT_MAX_FRAME_BYTES - 64 * 1024;
 
 /** Used when `shutdown.deadlineMs` is 0 (unset). */
 export const DEFAULT_SHUTDOWN_DEADLINE_MS = 5_000;
+
+/**
+ * Optional features this runner announces in `hello`; the host enables the ones it wants for the
+ * session in `init.features`. "database": the plugin may send `query` and `transaction`.
+ */
+export const RUNNER_FEATURES: readonly string[] = Object.freeze(["database"]);
 
 type State = "awaiting-init" | "starting" | "ready" | "stopping" | "closed";
 
@@ -59,6 +72,7 @@ export class Session {
   #state: State = "awaiting-init";
   #plugin: StartedPlugin | undefined;
   #maxBodyBytes = DEFAULT_MAX_BODY_BYTES;
+  readonly #calls = new HostCalls((frame) => this.#send(frame));
 
   constructor(io: SessionIo) {
     this.#io = io;
@@ -73,7 +87,7 @@ export class Session {
       protocolMinor: PROTOCOL_MINOR,
       sdkVersion: SDK_VERSION,
       runtimeVersion: `deno ${Deno.version.deno}`,
-      features: [],
+      features: RUNNER_FEATURES,
     });
   }
 
@@ -125,16 +139,20 @@ export class Session {
       case "shutdown":
         return void this.#shutdown(frame);
       case "error":
-        return this.#onHostError(frame.id, frame.code, frame.message);
-      case "migrate":
-        // Answered, not fatal: the host may ask any plugin, and only this runner lacks the feature.
-        return this.#sendError(
-          frame.id,
-          ErrorCode.MIGRATION_FAILED,
-          `This plugin runner (SDK ${SDK_VERSION}) cannot run migrations; update the SDK in sandbox/ to one that does.`,
-        );
+        if (frame.id === 0) return this.#onFatalHostError(frame.code, frame.message);
+        // An error with an id answers one of the runner's own calls: the host never sends
+        // the runner an error about something the host asked.
+        if (!this.#calls.settle(frame)) {
+          return this.#violation(`the host sent an error for id ${frame.id}, which this runner never used for a call`);
+        }
+        return;
       case "queryResult":
-        return this.#violation(`the host sent "queryResult" for id ${frame.id}, but this runner never sends queries`);
+        if (!this.#calls.settle(frame)) {
+          return this.#violation(`the host sent "queryResult" for id ${frame.id}, which this runner never used for a call`);
+        }
+        return;
+      case "migrate":
+        return void this.#migrate(frame);
       default:
         return this.#violation(`the host sent "${frame.type}" (id ${frame.id}), which only a plugin sends`);
     }
@@ -150,8 +168,9 @@ export class Session {
       return this.#fail(frame.id, ErrorCode.PROTOCOL_VERSION, message, ExitCode.START_FAILED);
     }
     if (frame.maxBodyBytes > 0) this.#maxBodyBytes = frame.maxBodyBytes;
+    const database = frame.features.includes("database") ? databaseLink(this.#calls) : undefined;
     try {
-      const plugin = await loadPlugin(frame, (record) => this.log(record), this.#io.importModule);
+      const plugin = await loadPlugin(frame, (record) => this.log(record), this.#io.importModule, database);
       if (this.#state !== "starting") return; // a shutdown or a violation ended the session meanwhile
       this.#plugin = plugin;
       this.#state = "ready";
@@ -161,7 +180,24 @@ export class Session {
       const exitCode = failure.code === ErrorCode.PROTOCOL_VIOLATION
         ? ExitCode.PROTOCOL_VIOLATION
         : ExitCode.START_FAILED;
-      this.#fail(frame.id, failure.code, failure.message, exitCode);
+      const sqlState = failure.cause instanceof MigrationError ? failure.cause.sqlState : "";
+      this.#fail(frame.id, failure.code, failure.message, exitCode, sqlState);
+    }
+  }
+
+  /** The host's `migrate` command: answered with `migrateResult`, or `error` without ending the session. */
+  async #migrate(frame: MigrateMessage): Promise<void> {
+    const plugin = this.#plugin;
+    if (this.#state !== "ready" || plugin === undefined) {
+      return this.#sendError(frame.id, ErrorCode.MIGRATION_FAILED, `The plugin is not ready; "migrate ${frame.action}" was not run.`);
+    }
+    try {
+      const report = await plugin.migrate(frame.action);
+      this.#send({ type: "migrateResult", id: frame.id, resultJson: JSON.stringify(report) });
+    } catch (error) {
+      const sqlState = error instanceof MigrationError ? error.sqlState : "";
+      const message = `Plugin "${plugin.context.name}": migrate ${frame.action}: ${messageOf(error)}`;
+      this.#sendError(frame.id, ErrorCode.MIGRATION_FAILED, message, sqlState);
     }
   }
 
@@ -174,7 +210,7 @@ export class Session {
     if (this.#inFlight.has(id)) return this.#violation(`request id ${id} is already in flight`);
     const answered = answerRequest(this.#plugin!, frame, this.#maxBodyBytes).then((answer) => {
       this.#inFlight.delete(id);
-      this.#send(answer);
+      this.#send(answer, this.#inFlight.size === 0);
     });
     this.#inFlight.set(id, answered);
   }
@@ -209,12 +245,7 @@ export class Session {
     }
   }
 
-  #onHostError(id: number, code: string, message: string): void {
-    if (id !== 0) {
-      return this.#violation(
-        `the host sent an error for id ${id}, but the plugin never asks the host anything in protocol 1.0`,
-      );
-    }
+  #onFatalHostError(code: string, message: string): void {
     console.error(`corral: the host ended the session: ${code}: ${message}`);
     this.#close(ExitCode.OK);
   }
@@ -223,23 +254,24 @@ export class Session {
     this.#fail(0, ErrorCode.PROTOCOL_VIOLATION, message, ExitCode.PROTOCOL_VIOLATION);
   }
 
-  #fail(id: number, code: ErrorCodeValue, message: string, exitCode: number): void {
+  #fail(id: number, code: ErrorCodeValue, message: string, exitCode: number, sqlState = ""): void {
     if (this.#closed) return;
-    this.#sendError(id, code, message);
+    this.#sendError(id, code, message, sqlState);
     this.#close(exitCode);
   }
 
-  #sendError(id: number, code: ErrorCodeValue, message: string): void {
-    this.#send({ type: "error", id, code, message });
+  #sendError(id: number, code: ErrorCodeValue, message: string, sqlState = ""): void {
+    this.#send(sqlState === "" ? { type: "error", id, code, message } : { type: "error", id, code, message, sqlState });
   }
 
   #close(exitCode: number): void {
     this.#state = "closed";
+    this.#calls.close("the plugin's session with the host has ended");
     this.#io.exit(exitCode);
   }
 
-  #send(frame: Frame): void {
-    if (this.#state !== "closed") this.#io.send(encodeFrame(frame));
+  #send(frame: Frame, now = false): void {
+    if (this.#state !== "closed") this.#io.send(encodeFrame(frame), now);
   }
 }
 

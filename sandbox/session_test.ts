@@ -104,7 +104,7 @@ Deno.test("session: hello goes first, then init is answered by ready with the ro
     protocolMinor: 0,
     sdkVersion: "0.1.0",
     runtimeVersion: `deno ${Deno.version.deno}`,
-    features: [],
+    features: ["database"],
   });
   host.init();
   deepStrictEqual(await host.next((f) => f.type === "ready"), { type: "ready", id: 1, routeCount: 7 });
@@ -230,12 +230,12 @@ Deno.test("session: out-of-order and malformed input ends the session with error
     [
       "an error reply to nothing",
       (host) => host.send({ type: "error", id: 9, code: "X", message: "y" }),
-      /never asks the host anything/,
+      /error for id 9, which this runner never used for a call/,
     ],
     [
       "a query result for no query",
       (host) => host.send({ type: "queryResult", id: 9, rowsJson: "[]", rowCount: 0, command: "", transactionId: 0 }),
-      /never sends queries/,
+      /"queryResult" for id 9, which this runner never used for a call/,
     ],
   ];
   for (const [name, act, message] of cases) {
@@ -342,14 +342,15 @@ Deno.test("session: shutdown before ready answers at once and exits 0", () => {
   strictEqual(host.exitCode, ExitCode.OK);
 });
 
-Deno.test("session: migrate is answered with CORRAL_E_MIGRATION_FAILED; the session goes on", async () => {
+Deno.test("session: migrate for a plugin without a database is answered with CORRAL_E_MIGRATION_FAILED; the session goes on", async () => {
   const host = new Harness();
   await host.ready();
   host.send({ type: "migrate", id: 2, action: "status" });
-  const error = host.sent.at(-1);
+  const error = await host.next(byId(2));
   ok(error?.type === "error");
   strictEqual(error.id, 2);
   strictEqual(error.code, ErrorCode.MIGRATION_FAILED);
+  match(error.message, /plugin "test" has no database: add "database": true to its plugin\.json/);
   host.send({ type: "ping", id: 3 });
   deepStrictEqual(host.sent.at(-1), { type: "pong", id: 3 });
 });

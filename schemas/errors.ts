@@ -43,6 +43,10 @@ export const ErrorCode = {
   SHUTTING_DOWN: "CORRAL_E_SHUTTING_DOWN",
   /** A plugin handler threw; the message is the plugin's own, never a stack trace. */
   HANDLER_FAILED: "CORRAL_E_HANDLER_FAILED",
+  /** The request body could not be read (the client went away or sent a broken body). */
+  REQUEST_ABORTED: "CORRAL_E_REQUEST_ABORTED",
+  /** The admin API was called without the right bearer token. */
+  ADMIN_AUTH: "CORRAL_E_ADMIN_AUTH",
   /** Something the host needs is missing on this machine (a binary, a folder). */
   ENVIRONMENT: "CORRAL_E_ENVIRONMENT",
   /** Postgres refused or failed a plugin's statement; the error also carries Postgres' SQLSTATE. */

@@ -72,16 +72,11 @@ export function encodeResponseFast(id: number, status: number, headers: string, 
  * is a view into `bytes`, not a copy.
  */
 export function decodeRequestFast(bytes: Uint8Array): RequestMessage | undefined {
-  const size = bytes.byteLength;
-  if (size < 24) return undefined;
-  const view = new DataView(bytes.buffer, bytes.byteOffset, size);
-  if (view.getUint32(0, true) !== 0 || view.getUint32(4, true) * 8 !== size - 8) return undefined;
-  const root = struct(view, 8);
-  if (root === undefined || root.dataWords < 1 || root.pointers < 1) return undefined;
-  if (view.getUint16(root.at + 4, true) !== WHICH_REQUEST) return undefined;
-  const request = struct(view, root.at + root.dataWords * 8);
+  const frame = unionMember(bytes, WHICH_REQUEST);
+  if (frame === undefined) return undefined;
+  const { view, root, member: request } = frame;
   // A streamed body is for capnp-es's path to refuse.
-  if (request === undefined || (request.dataWords > 0 && (view.getUint8(request.at) & 1) === 1)) return undefined;
+  if ((request.dataWords > 0 && (view.getUint8(request.at) & 1) === 1)) return undefined;
   const pointer = (index: number) => index < request.pointers ? request.at + (request.dataWords + index) * 8 : -1;
   const method = text(view, bytes, pointer(0));
   const url = text(view, bytes, pointer(1));
@@ -163,15 +158,9 @@ export function encodeRequestFast(
  * bounds-checked: the host reads these from untrusted plugins. The body is a view into `bytes`.
  */
 export function decodeResponseFast(bytes: Uint8Array): ResponseMessage | undefined {
-  const size = bytes.byteLength;
-  if (size < 24) return undefined;
-  const view = new DataView(bytes.buffer, bytes.byteOffset, size);
-  if (view.getUint32(0, true) !== 0 || view.getUint32(4, true) * 8 !== size - 8) return undefined;
-  const root = struct(view, 8);
-  if (root === undefined || root.dataWords < 1 || root.pointers < 1) return undefined;
-  if (view.getUint16(root.at + 4, true) !== WHICH_RESPONSE) return undefined;
-  const response = struct(view, root.at + root.dataWords * 8);
-  if (response === undefined || response.dataWords < 1) return undefined;
+  const frame = unionMember(bytes, WHICH_RESPONSE);
+  if (frame === undefined || frame.member.dataWords < 1) return undefined;
+  const { view, root, member: response } = frame;
   // A streamed body is for the generic path to refuse.
   if ((view.getUint8(response.at + 2) & 1) === 1) return undefined;
   const pointer = (index: number) => index < response.pointers ? response.at + (response.dataWords + index) * 8 : -1;
@@ -181,8 +170,30 @@ export function decodeResponseFast(bytes: Uint8Array): ResponseMessage | undefin
   return { type: "response", id: view.getUint32(root.at, true), status: view.getUint16(response.at, true), headers, body };
 }
 
+interface StructAt {
+  readonly at: number;
+  readonly dataWords: number;
+  readonly pointers: number;
+}
+
+/**
+ * The `Frame` root of a one-segment frame whose union holds `which`, and the struct its pointer
+ * leads to; `undefined` for any other message or layout.
+ */
+function unionMember(bytes: Uint8Array, which: number): { view: DataView; root: StructAt; member: StructAt } | undefined {
+  const size = bytes.byteLength;
+  if (size < 24) return undefined;
+  const view = new DataView(bytes.buffer, bytes.byteOffset, size);
+  if (view.getUint32(0, true) !== 0 || view.getUint32(4, true) * 8 !== size - 8) return undefined;
+  const root = struct(view, 8);
+  if (root === undefined || root.dataWords < 1 || root.pointers < 1) return undefined;
+  if (view.getUint16(root.at + 4, true) !== which) return undefined;
+  const member = struct(view, root.at + root.dataWords * 8);
+  return member === undefined ? undefined : { view, root, member };
+}
+
 /** Follows the struct pointer at byte `at`; `undefined` when it is null, not a struct pointer or out of bounds. */
-function struct(view: DataView, at: number): { at: number; dataWords: number; pointers: number } | undefined {
+function struct(view: DataView, at: number): StructAt | undefined {
   const low = view.getUint32(at, true);
   const high = view.getUint32(at + 4, true);
   if ((low & 3) !== 0 || (low === 0 && high === 0)) return undefined;

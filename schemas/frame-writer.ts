@@ -32,11 +32,20 @@ export class FrameWriter {
     this.#schedule = schedule;
   }
 
-  /** Queues one frame for the next flush. */
-  push(frame: Uint8Array): void {
+  /**
+   * Queues one frame for the next flush. With `now`, the queue (if any) and this frame are written
+   * at once: the caller knows nothing else is coming soon, and waiting would only add latency.
+   */
+  push(frame: Uint8Array, now = false): void {
+    if (now && this.#queue.length === 0) {
+      this.#write(frame);
+      return;
+    }
     this.#queue.push(frame);
     this.#queuedBytes += frame.byteLength;
-    if (!this.#scheduled) {
+    if (now) {
+      this.flush();
+    } else if (!this.#scheduled) {
       this.#scheduled = true;
       this.#schedule(() => this.flush());
     }

@@ -70,8 +70,10 @@ struct Frame {
     # Plugin -> host: one log record; id 0.
 
     error @13 :Error;
-    # Either way: the message with this id failed (a request, init...). With id 0, a fatal error
-    # of the whole session, sent just before the sender closes the stream.
+    # Either way: the message with this id failed. From the plugin it answers one of the host's
+    # messages (init, request, migrate); from the host, one of the plugin's calls (query,
+    # transaction): each side numbers what it asks. With id 0, a fatal error of the whole
+    # session, sent just before the sender closes the stream.
 
     query @14 :Query;
     # Plugin -> host: run one SQL statement on the plugin's own database role. Answered by
@@ -102,7 +104,8 @@ struct Hello {
   runtimeVersion @3 :Text;
   # Informational, e.g. "deno 2.9.6".
   features @4 :List(Text);
-  # Optional protocol features this peer understands (e.g. "stream-body"); empty in 1.0.
+  # Optional protocol features this peer understands: "database" (it may send `query` and
+  # `transaction`); "stream-body" is reserved.
 }
 
 struct Init {

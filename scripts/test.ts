@@ -13,7 +13,8 @@ const HELP = `Usage: npm test [-- --only <stage>] [-- <pattern>]
 
 Stages, in order: typecheck (tsc + deno check), arch (import rules), deno (deno test),
 node (uvu suites under test/, files matching *.test.ts or <pattern>).
-Needs DATABASE_URL for the database suites when CI=true.`;
+Needs DATABASE_URL (a superuser connection, e.g. postgres://postgres@127.0.0.1:5432/test): the
+suites that start a host or touch Postgres fail, loudly, without it.`;
 
 const args = process.argv.slice(2);
 if (args.includes("--help") || args.includes("-h")) {

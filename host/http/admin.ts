@@ -21,9 +21,9 @@ export function createAdminApp(deps: AdminDependencies): Hono<{ Bindings: HttpBi
   const admin = new Hono<{ Bindings: HttpBindings }>();
   admin.use("*", bearerAuth({
     token: deps.token,
-    noAuthenticationHeaderMessage: { error: { code: "CORRAL_E_ADMIN_AUTH", message: "send Authorization: Bearer <token>; the token is in CORRAL_ADMIN_TOKEN or <data dir>/admin-token" } },
-    invalidTokenMessage: { error: { code: "CORRAL_E_ADMIN_AUTH", message: "the admin token is wrong" } },
-    invalidAuthenticationHeaderMessage: { error: { code: "CORRAL_E_ADMIN_AUTH", message: "the Authorization header must be 'Bearer <token>'" } },
+    noAuthenticationHeaderMessage: { error: { code: ErrorCode.ADMIN_AUTH, message: "send Authorization: Bearer <token>; the token is in CORRAL_ADMIN_TOKEN or <data dir>/admin-token" } },
+    invalidTokenMessage: { error: { code: ErrorCode.ADMIN_AUTH, message: "the admin token is wrong" } },
+    invalidAuthenticationHeaderMessage: { error: { code: ErrorCode.ADMIN_AUTH, message: "the Authorization header must be 'Bearer <token>'" } },
   }));
 
   admin.get("/plugins", (c) => c.json({ plugins: deps.health().plugins, invalid: deps.health().invalid }));

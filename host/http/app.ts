@@ -7,6 +7,7 @@ import type { HttpBindings } from "@hono/node-server";
 import { RESPONSE_ALREADY_SENT } from "@hono/node-server/utils/response";
 import { CorralError, ErrorCode } from "../../schemas/errors.ts";
 import type { HealthReport } from "../health.ts";
+import type { Logger } from "../logger.ts";
 import { createAdminApp } from "./admin.ts";
 import { errorAnswer } from "./error-response.ts";
 import { forward } from "./forward.ts";
@@ -15,6 +16,7 @@ import type { SupervisorLookup } from "./forward.ts";
 export interface AppDependencies {
   readonly lookup: SupervisorLookup;
   readonly health: () => HealthReport;
+  readonly log: Logger;
   /** The admin API's bearer token. */
   readonly adminToken: string;
   /** Counts requests in flight so shutdown can drain them. */
@@ -45,7 +47,7 @@ export function createApp(deps: AppDependencies): Hono<{ Bindings: HttpBindings 
     }
     deps.inFlight.count++;
     try {
-      await forward(c.req.param("name"), incoming, outgoing, deps.lookup);
+      await forward(c.req.param("name"), incoming, outgoing, deps.lookup, deps.log);
     } finally {
       deps.inFlight.count--;
     }
@@ -57,7 +59,11 @@ export function createApp(deps: AppDependencies): Hono<{ Bindings: HttpBindings 
   app.notFound((c) => sendError(c.env.outgoing, new CorralError(ErrorCode.PLUGIN_NOT_FOUND,
     `nothing is served at ${c.req.path}; plugins are mounted at /plugins/<name>/ and the host's status is at /health`)));
   // Middleware refusals (e.g. the admin API's bearer check) carry their own response.
-  app.onError((error, c) => (error instanceof HTTPException ? error.getResponse() : sendError(c.env.outgoing, error)));
+  app.onError((error, c) => {
+    if (error instanceof HTTPException) return error.getResponse();
+    if (!(error instanceof CorralError)) deps.log.error("internal error", { path: c.req.path, error: error.stack ?? String(error) });
+    return sendError(c.env.outgoing, error);
+  });
   return app;
 }
 

@@ -9,6 +9,8 @@ import { UnavailableError } from "../supervisor.ts";
 const STATUS_BY_CODE: Partial<Record<ErrorCodeValue, number>> = {
   [ErrorCode.REQUEST_TIMEOUT]: 504,
   [ErrorCode.BODY_TOO_LARGE]: 413,
+  [ErrorCode.REQUEST_ABORTED]: 400,
+  [ErrorCode.ADMIN_AUTH]: 401,
   [ErrorCode.PLUGIN_UNAVAILABLE]: 503,
   [ErrorCode.PLUGIN_FAILED]: 503,
   [ErrorCode.SHUTTING_DOWN]: 503,

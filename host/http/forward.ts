@@ -7,6 +7,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import { CorralError, ErrorCode } from "../../schemas/errors.ts";
 import { decodeHeaders } from "../../schemas/wire-headers.ts";
 import type { ResponseMessage } from "../../schemas/messages.ts";
+import type { Logger } from "../logger.ts";
 import type { Supervisor } from "../supervisor.ts";
 import { errorAnswer } from "./error-response.ts";
 import { readBody } from "./read-body.ts";
@@ -31,6 +32,7 @@ export async function forward(
   incoming: IncomingMessage,
   outgoing: ServerResponse,
   lookup: SupervisorLookup,
+  log: Logger,
 ): Promise<void> {
   try {
     const supervisor = lookup(name);
@@ -47,6 +49,10 @@ export async function forward(
     });
     writeResponse(outgoing, response);
   } catch (error) {
+    // A CorralError is an answer; anything else is a host bug, hidden from the client, logged here.
+    if (!(error instanceof CorralError)) {
+      log.error("internal error while forwarding", { plugin: name, error: (error as Error).stack ?? String(error) });
+    }
     const answer = errorAnswer(error);
     if (!outgoing.headersSent) outgoing.writeHead(answer.status, answer.headers);
     outgoing.end(answer.body);

@@ -35,7 +35,7 @@ export function readBody(incoming: IncomingMessage, limit: number, pluginName: s
     };
     incoming.on("data", onData);
     incoming.once("end", () => resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size)));
-    incoming.once("error", (error) => reject(new CorralError(ErrorCode.BODY_TOO_LARGE,
+    incoming.once("error", (error) => reject(new CorralError(ErrorCode.REQUEST_ABORTED,
       `the request body could not be read: ${error.message}`)));
   });
 }

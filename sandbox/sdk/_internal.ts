@@ -5,6 +5,9 @@
  * @module
  */
 
+import type { Kysely } from "kysely";
+import type { MigrateAction } from "../../schemas/messages.ts";
+import type { MigrateReport } from "./db/migrations.ts";
 import type {
   JsonObject,
   LogFields,
@@ -33,6 +36,11 @@ export interface StartedPlugin {
   fetch(request: Request): Promise<Response>;
   /** Runs the shutdown hook, if any. */
   stop(): Promise<void>;
+  /**
+   * Reports, applies or undoes the plugin's migrations (the host's `migrate` command).
+   * @throws MigrationError when they fail; TypeError when the plugin has no database.
+   */
+  migrate(action: MigrateAction): Promise<MigrateReport>;
 }
 
 /** Identity of the plugin and where its logs go, as given to {@linkcode startPlugin}. */
@@ -41,6 +49,12 @@ export interface StartOptions {
   readonly version: string;
   readonly config: JsonObject;
   readonly sink: LogSink;
+  /** The plugin's database; without one, `ctx.db` throws and migrations are not run. */
+  readonly database?: Kysely<unknown>;
+  /** Whether pending migrations are applied before `init` (when there is a database). Default true. */
+  readonly applyMigrations?: boolean;
+  /** What reading `ctx.db` without a database says (a TypeError); defaults to the manifest hint. */
+  readonly noDatabase?: string;
 }
 
 /** Whether `value` is a definition made by `definePlugin()`. */
@@ -79,17 +93,24 @@ export function createLogger(sink: LogSink): Logger {
 }
 
 /**
- * Builds the context, awaits the plugin's init hook (its error propagates unchanged), then hooks
+ * Builds the context, applies the plugin's pending migrations when it has a database (a failure
+ * is a `MigrationError`), awaits its init hook (its error propagates unchanged), then hooks
  * handler errors into the log. The hook is installed after init so an `app.onError()` made there
  * is the one it wraps.
  */
 export async function startPlugin(definition: PluginDefinition, options: StartOptions): Promise<StartedPlugin> {
-  const context: PluginContext = Object.freeze({
-    name: options.name,
-    version: options.version,
-    config: options.config,
-    log: createLogger(options.sink),
-  });
+  const { database } = options;
+  const context = createContext(options);
+  const migrations = definition.migrations ?? {};
+  const migrate = async (action: MigrateAction): Promise<MigrateReport> => {
+    if (database === undefined) throw new TypeError(noDatabase(options));
+    // Loaded on demand: Kysely's Migrator is only needed by plugins that have a database.
+    const { runMigrations } = await import("./db/migrations.ts");
+    return await runMigrations(database, migrations, action);
+  };
+  if (database !== undefined && options.applyMigrations !== false && Object.keys(migrations).length > 0) {
+    await migrate("latest");
+  }
   await definition.init?.(context);
   const app: PluginApp = definition.app;
   logHandlerErrors(app, context.log);
@@ -106,7 +127,35 @@ export async function startPlugin(definition: PluginDefinition, options: StartOp
     async stop() {
       await definition.shutdown?.(context);
     },
+    migrate,
   };
+}
+
+/**
+ * The frozen context. `db` is a getter that is not enumerable, so that spreading or logging the
+ * context of a plugin without a database does not throw.
+ */
+function createContext(options: StartOptions): PluginContext {
+  const context = {
+    name: options.name,
+    version: options.version,
+    config: options.config,
+    log: createLogger(options.sink),
+  } as PluginContext;
+  const { database } = options;
+  Object.defineProperty(context, "db", {
+    enumerable: false,
+    get() {
+      if (database === undefined) throw new TypeError(noDatabase(options));
+      return database;
+    },
+  });
+  return Object.freeze(context);
+}
+
+function noDatabase(options: StartOptions): string {
+  return options.noDatabase ??
+    `plugin "${options.name}" has no database: add "database": true to its plugin.json to use ctx.db`;
 }
 
 function deepFreeze(value: unknown): unknown {

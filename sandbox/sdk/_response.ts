@@ -67,7 +67,7 @@ async function readCapped(
 
 function tooLarge(maxBodyBytes: number, what: string): BufferedResponse {
   const message = `The response body of ${what} is over the host's limit of ${maxBodyBytes} bytes; ` +
-    "send less (paginate, or link to a download) or raise limits.maxBodyBytes in the plugin's plugin.json.";
+    "send less (paginate, or link to a download); the limit is the host policy's limits.maxBodyBytes.";
   const json = JSON.stringify({ error: { code: ErrorCode.RESPONSE_TOO_LARGE, message } });
   return {
     status: 502,

@@ -15,7 +15,10 @@ import { SDK_VERSION } from "./version.ts";
  * Throws a `TypeError` when `app` has no `fetch` function or a hook is not a function, so the
  * mistake shows up where it is made rather than at the first request.
  *
- * @param definition The plugin's Hono app and its optional `init` and `shutdown` hooks.
+ * Throws a `TypeError` as well when `migrations` is not an object of `{ up, down? }` functions.
+ *
+ * @typeParam DB The plugin's tables, for a typed `ctx.db` (see `PluginContext.db`).
+ * @param definition The plugin's Hono app, its optional migrations and its `init` and `shutdown` hooks.
  * @returns The definition to default-export.
  *
  * @example
@@ -31,12 +34,41 @@ import { SDK_VERSION } from "./version.ts";
  *   init: (ctx) => ctx.log.info("ready", { config: ctx.config }),
  * });
  * ```
+ *
+ * @example With a database (the manifest says `"database": true`)
+ * ```ts
+ * import { definePlugin, type PluginEnv } from "@corral/sdk";
+ * import { Hono } from "hono";
+ * import { sql } from "kysely";
+ *
+ * interface Database {
+ *   visits: { id: string; at: Date };
+ * }
+ *
+ * const app = new Hono<PluginEnv<Database>>();
+ * app.post("/visits", async (c) => {
+ *   const visit = await c.env.db.insertInto("visits").defaultValues().returningAll().executeTakeFirstOrThrow();
+ *   return c.json(visit, 201);
+ * });
+ *
+ * export default definePlugin<Database>({
+ *   app,
+ *   migrations: {
+ *     "0001_visits": {
+ *       up: (db) => db.schema.createTable("visits")
+ *         .addColumn("id", "bigserial", (col) => col.primaryKey())
+ *         .addColumn("at", "timestamptz", (col) => col.notNull().defaultTo(sql`now()`))
+ *         .execute(),
+ *     },
+ *   },
+ * });
+ * ```
  */
-export function definePlugin(definition: PluginDefinition): PluginDefinition {
+export function definePlugin<DB = unknown>(definition: PluginDefinition<DB>): PluginDefinition<DB> {
   if (typeof definition !== "object" || definition === null) {
     throw new TypeError(`definePlugin() expects an object like { app }, got ${describe(definition)}`);
   }
-  const { app, init, shutdown } = definition;
+  const { app, migrations, init, shutdown } = definition;
   if (typeof app !== "object" || app === null || typeof app.fetch !== "function") {
     throw new TypeError(
       `definePlugin({ app }): app must be a Hono app (an object with a fetch() method), got ${describe(app)}`,
@@ -47,7 +79,32 @@ export function definePlugin(definition: PluginDefinition): PluginDefinition {
       throw new TypeError(`definePlugin({ ${hook} }): ${hook} must be a function, got ${describe(value)}`);
     }
   }
-  return Object.freeze({ app, init, shutdown, [PLUGIN_BRAND]: SDK_VERSION });
+  checkMigrations(migrations);
+  return Object.freeze({
+    app,
+    migrations: migrations === undefined ? undefined : Object.freeze({ ...migrations }),
+    init,
+    shutdown,
+    [PLUGIN_BRAND]: SDK_VERSION,
+  });
+}
+
+function checkMigrations(migrations: unknown): void {
+  if (migrations === undefined) return;
+  if (typeof migrations !== "object" || migrations === null || Array.isArray(migrations)) {
+    throw new TypeError(
+      `definePlugin({ migrations }): migrations must be an object of name -> { up, down? }, got ${describe(migrations)}`,
+    );
+  }
+  for (const [name, migration] of Object.entries(migrations)) {
+    const { up, down } = (migration ?? {}) as { up?: unknown; down?: unknown };
+    if (typeof migration !== "object" || migration === null || typeof up !== "function") {
+      throw new TypeError(`definePlugin({ migrations }): migration ${JSON.stringify(name)} must be { up, down? } with up a function, got ${describe(migration)}`);
+    }
+    if (down !== undefined && typeof down !== "function") {
+      throw new TypeError(`definePlugin({ migrations }): the down of migration ${JSON.stringify(name)} must be a function, got ${describe(down)}`);
+    }
+  }
 }
 
 function describe(value: unknown): string {

@@ -3,8 +3,10 @@
  *
  * A plugin is a folder with a `plugin.json` manifest and an entry module (default `mod.ts`) whose
  * default export comes from {@linkcode definePlugin}. Its routes are a Hono app; the host mounts
- * them at `/plugins/<name>/` and runs the plugin in its own locked-down Deno process. To test a
- * plugin without the host, use `testPlugin()` from `@corral/sdk/testing`.
+ * them at `/plugins/<name>/` and runs the plugin in its own locked-down Deno process. A plugin
+ * whose manifest says `"database": true` gets its own Postgres schema as `ctx.db`, a Kysely
+ * instance, and its `migrations` run there before it starts (see docs/database.md). To test a
+ * plugin without the host, use `testPlugin()` (and `fakeDatabase()`) from `@corral/sdk/testing`.
  *
  * @example
  * ```ts
@@ -22,6 +24,7 @@
  */
 
 export { definePlugin } from "./define-plugin.ts";
+export { DatabaseError } from "./db/database-error.ts";
 export { SDK_VERSION } from "./version.ts";
 export type {
   JsonObject,
@@ -34,4 +37,5 @@ export type {
   PluginContext,
   PluginDefinition,
   PluginEnv,
+  PluginMigrations,
 } from "./types.ts";

@@ -4,10 +4,13 @@
  * @module
  */
 
+import type { Kysely } from "kysely";
 import type { JsonObject, LogRecord, PluginDefinition } from "./types.ts";
 import { bufferResponse, isPluginDefinition, parseConfig, startPlugin } from "./_internal.ts";
 
 export type { LogRecord } from "./types.ts";
+export { fakeDatabase } from "./db/fake-database.ts";
+export type { FakeDatabase, FakeQuery, FakeResponder, FakeResult } from "./db/fake-database.ts";
 
 /**
  * Options for {@linkcode testPlugin}.
@@ -19,7 +22,7 @@ export type { LogRecord } from "./types.ts";
  * const options: TestPluginOptions = { config: { greeting: "hi" }, name: "hello" };
  * ```
  */
-export interface TestPluginOptions {
+export interface TestPluginOptions<DB = unknown> {
   /** The configuration the plugin sees as `ctx.config` (it goes through JSON, as from the host). Default `{}`. */
   readonly config?: JsonObject;
   /** `ctx.name`. Default `"test-plugin"`. */
@@ -28,6 +31,13 @@ export interface TestPluginOptions {
   readonly version?: string;
   /** Like the host's limit: a larger response body becomes a 502 `CORRAL_E_RESPONSE_TOO_LARGE`. Default: no limit. */
   readonly maxBodyBytes?: number;
+  /**
+   * What the plugin sees as `ctx.db`: a {@linkcode fakeDatabase}'s `db`, or a Kysely instance
+   * of your own (e.g. on a scratch Postgres schema). Without it, reading `ctx.db` throws.
+   */
+  readonly db?: Kysely<DB>;
+  /** Whether the plugin's migrations are applied to `db` before `init`, as the runner does. Default true. */
+  readonly migrate?: boolean;
 }
 
 /**
@@ -77,18 +87,25 @@ export interface TestPlugin extends AsyncDisposable {
  * });
  * ```
  */
-export async function testPlugin(definition: PluginDefinition, options: TestPluginOptions = {}): Promise<TestPlugin> {
+export async function testPlugin<DB>(
+  definition: PluginDefinition<DB>,
+  options: TestPluginOptions<NoInfer<DB>> = {},
+): Promise<TestPlugin> {
   if (!isPluginDefinition(definition)) {
     throw new TypeError("testPlugin() expects the default export of a plugin module, made by definePlugin({ app })");
   }
   const name = options.name ?? "test-plugin";
   const maxBodyBytes = options.maxBodyBytes ?? Infinity;
   const logs: LogRecord[] = [];
-  const plugin = await startPlugin(definition, {
+  const plugin = await startPlugin(definition as PluginDefinition, {
     name,
     version: options.version ?? "0.0.0",
     config: parseConfig(JSON.stringify(options.config ?? {})),
     sink: (record) => logs.push(record),
+    database: options.db as Kysely<unknown> | undefined,
+    applyMigrations: options.migrate ?? true,
+    noDatabase: `plugin "${name}" has no database under testPlugin(): pass one as the db option ` +
+      "(fakeDatabase() from @corral/sdk/testing, or a Kysely instance of your own)",
   });
   let closing: Promise<void> | undefined;
   const close = () => closing ??= plugin.stop();

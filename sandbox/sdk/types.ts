@@ -4,6 +4,8 @@
  * @module
  */
 
+import type { Kysely, Migration } from "kysely";
+
 /**
  * A JSON value, as found in a plugin's configuration.
  *
@@ -106,9 +108,12 @@ export interface Logger {
 }
 
 /**
- * What a plugin is given by the host: who it is, its configuration and its logger. The runner
- * passes it to the `init` and `shutdown` hooks, and to every request as Hono's `c.env` (type the
- * app with {@linkcode PluginEnv} to see it).
+ * What a plugin is given by the host: who it is, its configuration, its logger and, when its
+ * manifest says `"database": true`, its database. The runner passes it to the `init` and
+ * `shutdown` hooks, and to every request as Hono's `c.env` (type the app with
+ * {@linkcode PluginEnv} to see it).
+ *
+ * `DB` describes the plugin's tables for Kysely (see {@linkcode PluginContext.db}).
  *
  * @example
  * ```ts
@@ -121,7 +126,7 @@ export interface Logger {
  * export default definePlugin({ app });
  * ```
  */
-export interface PluginContext {
+export interface PluginContext<DB = unknown> {
   /** The plugin's name, from its manifest. */
   readonly name: string;
   /** The plugin's version, from its manifest. */
@@ -130,21 +135,78 @@ export interface PluginContext {
   readonly config: JsonObject;
   /** Where the plugin's log records go. */
   readonly log: Logger;
+  /**
+   * The plugin's own Postgres database, as a Kysely instance typed with `DB`. The plugin sees
+   * only its own schema; its migrations have run before `init`. Values arrive as node-postgres
+   * gives them: `int8` (bigint, bigserial, count()) and `numeric` as strings, timestamps as
+   * `Date`, `bytea` as `Uint8Array`, json/jsonb parsed; declare the column types to match.
+   * `db.transaction().execute(fn)` runs `fn`'s statements on one connection and commits, or
+   * rolls back when `fn` throws. Failures are {@linkcode DatabaseError}s with Postgres' SQLSTATE.
+   *
+   * Reading it throws a `TypeError` when the plugin's manifest does not say `"database": true`.
+   *
+   * @example
+   * ```ts
+   * import { definePlugin, type PluginEnv } from "@corral/sdk";
+   * import { Hono } from "hono";
+   *
+   * interface Database {
+   *   notes: { id: string; title: string; created_at: Date };
+   * }
+   *
+   * const app = new Hono<PluginEnv<Database>>();
+   * app.get("/notes", async (c) => c.json(await c.env.db.selectFrom("notes").selectAll().execute()));
+   *
+   * export default definePlugin<Database>({ app });
+   * ```
+   */
+  readonly db: Kysely<DB>;
 }
 
 /**
- * The Hono environment of a Corral plugin: `c.env` is the {@linkcode PluginContext}.
+ * The Hono environment of a Corral plugin: `c.env` is the {@linkcode PluginContext}, and
+ * `c.env.db` a `Kysely<DB>`.
  *
  * @example
  * ```ts
  * import type { PluginEnv } from "@corral/sdk";
  * import { Hono } from "hono";
  *
- * const app = new Hono<PluginEnv>();
+ * interface Database {
+ *   notes: { id: string; title: string };
+ * }
+ *
+ * const app = new Hono<PluginEnv<Database>>();
  * app.get("/whoami", (c) => c.json({ name: c.env.name }));
+ * app.get("/notes", async (c) => c.json(await c.env.db.selectFrom("notes").select(["id", "title"]).execute()));
  * ```
  */
-export type PluginEnv = { Bindings: PluginContext };
+export type PluginEnv<DB = unknown> = { Bindings: PluginContext<DB> };
+
+/**
+ * A plugin's migrations: name -> Kysely `Migration` (`{ up, down? }`). They are applied in the
+ * order of their names (compared as strings, so number them with leading zeros), before the
+ * plugin's `init` hook, every one that is pending in one transaction. A migration that has been
+ * applied must not change or disappear: add a new one instead.
+ *
+ * @example
+ * ```ts
+ * import type { PluginMigrations } from "@corral/sdk";
+ * import { sql } from "kysely";
+ *
+ * export const migrations: PluginMigrations = {
+ *   "0001_notes": {
+ *     up: (db) => db.schema.createTable("notes")
+ *       .addColumn("id", "bigserial", (col) => col.primaryKey())
+ *       .addColumn("title", "text", (col) => col.notNull())
+ *       .addColumn("created_at", "timestamptz", (col) => col.notNull().defaultTo(sql`now()`))
+ *       .execute(),
+ *     down: (db) => db.schema.dropTable("notes").execute(),
+ *   },
+ * };
+ * ```
+ */
+export type PluginMigrations = Readonly<Record<string, Migration>>;
 
 /**
  * What the runner needs from a plugin's app: a Hono app, or anything with Hono's `fetch` and
@@ -166,8 +228,8 @@ export interface PluginApp {
 }
 
 /**
- * A plugin as its author describes it to {@linkcode definePlugin}: its routes and optional
- * lifecycle hooks.
+ * A plugin as its author describes it to {@linkcode definePlugin}: its routes, its migrations and
+ * optional lifecycle hooks. `DB` types `ctx.db`.
  *
  * @example
  * ```ts
@@ -180,11 +242,16 @@ export interface PluginApp {
  * };
  * ```
  */
-export interface PluginDefinition {
+export interface PluginDefinition<DB = unknown> {
   /** The plugin's routes, mounted by the host at `/plugins/<name>/`. */
   readonly app: PluginApp;
+  /**
+   * Migrations for the plugin's database (needs `"database": true`), applied on every start
+   * before `init`; a failure stops the plugin with `CORRAL_E_MIGRATION_FAILED`.
+   */
+  readonly migrations?: PluginMigrations;
   /** Runs once before the first request; the plugin is not ready until it settles. A throw fails the start. */
-  readonly init?: (ctx: PluginContext) => void | Promise<void>;
+  readonly init?: (ctx: PluginContext<DB>) => void | Promise<void>;
   /** Runs once when the host stops the plugin, bounded by the host's shutdown deadline. */
-  readonly shutdown?: (ctx: PluginContext) => void | Promise<void>;
+  readonly shutdown?: (ctx: PluginContext<DB>) => void | Promise<void>;
 }

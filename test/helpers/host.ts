@@ -3,7 +3,7 @@
  * copied into a temporary plugins folder, and captures its log records.
  */
 import { readFileSync } from "node:fs";
-import { cp, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { chmod, cp, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { basename, join, resolve } from "node:path";
 import { startHost } from "../../host/host.ts";
@@ -31,10 +31,17 @@ export interface TestHostOptions {
   readonly env?: Record<string, string>;
   readonly restart?: RestartPolicy;
   readonly echoLogs?: boolean;
+  /** "external" (default): DATABASE_URL; "embedded": the host starts its own Postgres in its data folder. */
+  readonly database?: "external" | "embedded";
+  /** A stand-in for sandbox/runner.ts (absolute path). */
+  readonly runnerPath?: string;
 }
 
 export async function startTestHost(options: TestHostOptions): Promise<TestHost> {
   const work = await mkdtemp(join(tmpdir(), "corral-test-"));
+  // As root, the embedded Postgres runs as the OS user "postgres", which must pass through every
+  // folder above its data folder; the host opens up only the data folder's own parent.
+  if (options.database === "embedded" && process.getuid?.() === 0) await chmod(work, 0o711);
   const pluginsDir = join(work, "plugins");
   for (const plugin of options.plugins) {
     const source = plugin.startsWith("/") ? plugin : join(FIXTURES, plugin);
@@ -59,11 +66,12 @@ export async function startTestHost(options: TestHostOptions): Promise<TestHost>
     pluginsDir,
     dataDir: join(work, "data"),
     ...(policyFile === undefined ? {} : { policyFile }),
-    databaseUrl: requireDatabaseUrl("test host"),
+    databaseUrl: options.database === "embedded" ? undefined : requireDatabaseUrl("test host"),
     logger,
     env: { ...options.env },
     shutdownGraceMs: 3000,
     ...(options.restart === undefined ? {} : { restart: options.restart }),
+    ...(options.runnerPath === undefined ? {} : { runtimeOverrides: { runnerPath: options.runnerPath } }),
   });
   await host.started;
   return {

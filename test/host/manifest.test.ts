@@ -6,6 +6,7 @@ import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { CorralError, ErrorCode } from "../../schemas/errors.ts";
 import { loadManifest, parseManifest } from "../../host/manifest/manifest.ts";
+import { rejection } from "../helpers/assert.ts";
 
 const GOOD = { name: "hello", version: "1.2.3", hostApi: "^1.0.0" };
 const temps: string[] = [];
@@ -22,18 +23,6 @@ async function plugin(manifest: unknown, files: Record<string, string> = { "mod.
     await writeFile(join(dir, path), text);
   }
   return dir;
-}
-
-/** The error a promise rejects with; fails the test when it resolves. */
-async function rejection(promise: Promise<unknown>): Promise<CorralError> {
-  try {
-    await promise;
-  } catch (error) {
-    assert.instance(error, CorralError);
-    return error as CorralError;
-  }
-  assert.unreachable("expected a rejection");
-  throw new Error("unreachable"); // for the type checker: uvu types unreachable() as void
 }
 
 function parseError(manifest: unknown): CorralError {

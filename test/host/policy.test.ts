@@ -7,6 +7,7 @@ import * as assert from "uvu/assert";
 import { CorralError, ErrorCode } from "../../schemas/errors.ts";
 import { defaultPolicy, loadPolicy, netGrantRefusal, parseNetAddress, parseNetPattern, withRuntimeDenies } from "../../host/policy.ts";
 import type { HostPolicy } from "../../host/policy.ts";
+import { rejection } from "../helpers/assert.ts";
 
 let root = "";
 test.before(async () => {
@@ -20,17 +21,6 @@ async function policyFile(text: unknown): Promise<string> {
   const file = join(root, `policy-${Math.random().toString(36).slice(2)}.json`);
   await writeFile(file, typeof text === "string" ? text : JSON.stringify(text));
   return file;
-}
-
-async function rejection(promise: Promise<unknown>): Promise<CorralError> {
-  try {
-    await promise;
-  } catch (error) {
-    assert.instance(error, CorralError);
-    return error as CorralError;
-  }
-  assert.unreachable("expected a rejection");
-  throw new Error("unreachable"); // for the type checker: uvu types unreachable() as void
 }
 
 function withNet(allow: string[], deny: string[]): HostPolicy {

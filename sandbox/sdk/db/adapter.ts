@@ -13,6 +13,11 @@ import { HostConnection } from "./connection.ts";
  * Keyed by the plugin's role, which is unique to the plugin: two processes of one plugin (two
  * hosts on one database) exclude each other, other plugins never wait. Transaction-scoped, so
  * Postgres releases it with the transaction, also when the process dies mid-migration.
+ *
+ * @example
+ * ```ts
+ * await connection.runFirstInTransaction(CompiledQuery.raw(MIGRATION_LOCK_SQL));
+ * ```
  */
 export const MIGRATION_LOCK_SQL = "select pg_advisory_xact_lock(hashtext(current_user))";
 
@@ -39,8 +44,9 @@ export class CorralAdapter extends PostgresAdapter {
   }
 
   override async releaseMigrationLock(db: Kysely<unknown>, _options: MigrationLockOptions): Promise<void> {
-    await db.getExecutor().provideConnection(async (connection) => {
+    await db.getExecutor().provideConnection((connection) => {
       if (connection instanceof HostConnection) connection.cancelRunFirst();
+      return Promise.resolve();
     });
   }
 }

@@ -7,7 +7,14 @@
 
 import type { QueryResultMessage, TransactionAction } from "../../../schemas/messages.ts";
 
-/** The host's answer to a statement or a transaction step, as the `queryResult` frame carries it. */
+/**
+ * The host's answer to a statement or a transaction step, as the `queryResult` frame carries it.
+ *
+ * @example
+ * ```ts
+ * const reply: LinkReply = { rowsJson: '[{"id":"1"}]', rowCount: 1, command: "INSERT", transactionId: 0 };
+ * ```
+ */
 export type LinkReply = Omit<QueryResultMessage, "type" | "id">;
 
 /**

@@ -20,6 +20,7 @@ import { loadHostSecret, pluginDatabasePassword } from "../../../host/db/host-se
 import { PluginDatabase } from "../../../host/db/plugin-database.ts";
 import { provisionPluginDatabase } from "../../../host/db/provision.ts";
 import { memoryLogger } from "../../helpers/database.ts";
+import { rejection as failure } from "../../helpers/assert.ts";
 
 const { logger, records } = memoryLogger();
 let dataDir = "";
@@ -32,17 +33,6 @@ test.after(async () => {
   await host?.close();
   await rm(dataDir, { recursive: true, force: true });
 });
-
-async function failure(promise: Promise<unknown>): Promise<CorralError> {
-  try {
-    await promise;
-  } catch (error) {
-    assert.instance(error, CorralError);
-    return error as CorralError;
-  }
-  assert.unreachable("expected a rejection");
-  throw new Error("unreachable");
-}
 
 test("starts in an empty data folder, migrates the host schema, and a plugin queries as its own role", async () => {
   const started = Date.now();

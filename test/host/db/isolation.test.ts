@@ -17,6 +17,7 @@ import { PluginDatabase } from "../../../host/db/plugin-database.ts";
 import type { PluginDatabaseOptions } from "../../../host/db/plugin-database.ts";
 import { dropPluginDatabase, provisionPluginDatabase } from "../../../host/db/provision.ts";
 import { memoryLogger, requireDatabaseUrl, uniquePluginName } from "../../helpers/database.ts";
+import { rejection as failure } from "../../helpers/assert.ts";
 
 const url = requireDatabaseUrl("isolation.test.ts");
 const secret = new TextEncoder().encode("isolation-test-secret-0123456789abcdef");
@@ -67,17 +68,6 @@ function open(name: string, role: string, options: Partial<PluginDatabaseOptions
 async function run(db: PluginDatabase, sql: string, params: unknown[] = [], transactionId = 0) {
   const result = await db.query({ sql, paramsJson: encodeSqlValues(params), transactionId });
   return { ...result, rows: decodeRows(result.rowsJson) };
-}
-
-async function failure(promise: Promise<unknown>): Promise<CorralError> {
-  try {
-    await promise;
-  } catch (error) {
-    assert.instance(error, CorralError);
-    return error as CorralError;
-  }
-  assert.unreachable("expected a rejection");
-  throw new Error("unreachable");
 }
 
 async function refused(sql: string, sqlState: string, transactionId = 0): Promise<DatabaseError> {

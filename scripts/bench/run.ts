@@ -1,0 +1,176 @@
+/**
+ * `npm run bench`: the forwarding benchmark. In ONE run, the same trivial Hono app (GET / and a
+ * 1 KB JSON POST echo) is served (a) directly by Hono on Node, (b) by Deno.serve, (c) through an
+ * undici reverse proxy in Node to (b), and (d) through Corral; wrk measures requests/s and
+ * p50/p99 latency at 1 and 50 connections; the ratios d/a and d/c close the report.
+ *
+ * Usage: npm run bench [-- --quick] [-- --runs N] [-- --seconds S]
+ * Needs wrk (apt-get install -y wrk). Uses DATABASE_URL when set, else the embedded Postgres.
+ */
+import { spawn, spawnSync } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
+import { cpus, totalmem } from "node:os";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { resolveDenoBinary } from "../../host/runtime-paths.ts";
+
+const HELP = `Usage: npm run bench [-- --quick | --runs N --seconds S]
+
+Runs wrk against four servers of the same app: (a) Hono on Node, (b) Deno.serve,
+(c) an undici proxy in Node to (b), (d) Corral. Prints requests/s and p50/p99 latency at
+1 and 50 connections for GET and a 1 KB JSON POST, and the ratios d/a and d/c (medians of N runs).
+Needs wrk: apt-get install -y wrk`;
+
+const args = process.argv.slice(2);
+if (args.includes("--help") || args.includes("-h")) {
+  console.log(HELP);
+  process.exit(0);
+}
+const quick = args.includes("--quick");
+const option = (name: string, fallback: number) => {
+  const i = args.indexOf(name);
+  return i >= 0 ? Number(args[i + 1]) : fallback;
+};
+const RUNS = option("--runs", quick ? 1 : 3);
+const SECONDS = option("--seconds", quick ? 3 : 5);
+
+const here = dirname(fileURLToPath(import.meta.url));
+const root = resolve(here, "../..");
+if (spawnSync("wrk", ["--version"]).error) {
+  console.error("bench: wrk is not installed; run: apt-get install -y wrk");
+  process.exit(1);
+}
+
+interface Target {
+  readonly key: "a" | "b" | "c" | "d";
+  readonly label: string;
+  readonly port: number;
+  readonly prefix: string;
+}
+const TARGETS: Target[] = [
+  { key: "a", label: "Hono on Node (direct)", port: 19001, prefix: "" },
+  { key: "b", label: "Deno.serve (direct)", port: 19002, prefix: "" },
+  { key: "c", label: "undici proxy (Node -> Deno)", port: 19003, prefix: "" },
+  { key: "d", label: "Corral (Node host -> Deno plugin)", port: 19004, prefix: "/plugins/bench" },
+];
+
+const children: ChildProcess[] = [];
+function start(command: string, argv: string[], env: Record<string, string> = {}): Promise<void> {
+  return new Promise((resolveStart, reject) => {
+    const child = spawn(command, argv, { cwd: root, env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] });
+    children.push(child);
+    let output = "";
+    const timer = setTimeout(() => reject(new Error(`${argv.join(" ")} did not start:\n${output}`)), 30_000);
+    const onData = (chunk: Buffer) => {
+      output += chunk.toString();
+      if (/listening|plugins started/.test(output)) {
+        clearTimeout(timer);
+        resolveStart();
+      }
+    };
+    child.stdout!.on("data", onData);
+    child.stderr!.on("data", onData);
+    child.on("exit", (code) => reject(new Error(`${argv.join(" ")} exited with ${code}:\n${output}`)));
+  });
+}
+
+function stopAll(): void {
+  for (const child of children) child.kill("SIGTERM");
+}
+process.on("exit", stopAll);
+process.on("SIGINT", () => process.exit(130));
+
+interface Sample { rps: number; p50Ms: number; p99Ms: number }
+
+function toMs(value: string): number {
+  const m = /([\d.]+)(us|ms|s)/.exec(value);
+  if (m === null) return NaN;
+  const n = Number(m[1]);
+  return m[2] === "us" ? n / 1000 : m[2] === "s" ? n * 1000 : n;
+}
+
+function wrk(url: string, connections: number, post: boolean, seconds: number): Sample {
+  const argv = ["-t1", `-c${connections}`, `-d${seconds}s`, "--latency", ...(post ? ["-s", join(here, "post-1k.lua")] : []), url];
+  const out = spawnSync("wrk", argv, { encoding: "utf8" }).stdout;
+  const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(out)?.[1]);
+  const p50 = toMs(/\s50%\s+(\S+)/.exec(out)?.[1] ?? "");
+  const p99 = toMs(/\s99%\s+(\S+)/.exec(out)?.[1] ?? "");
+  const errors = /Non-2xx or 3xx responses: (\d+)/.exec(out)?.[1];
+  if (errors !== undefined || !Number.isFinite(rps)) throw new Error(`wrk ${argv.join(" ")} failed:\n${out}`);
+  return { rps, p50Ms: p50, p99Ms: p99 };
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((x, y) => x - y);
+  return sorted[Math.floor(sorted.length / 2)]!;
+}
+
+const dataDir = mkdtempSync(join(tmpdir(), "corral-bench-"));
+try {
+  const deno = resolveDenoBinary();
+  console.error("bench: starting the four servers…");
+  await start(process.execPath, ["--import", "tsx", join(here, "servers/node-hono.ts"), "19001"]);
+  await start(deno, ["run", "--config", "deno.json", "--no-prompt", "--no-remote", "--allow-net=127.0.0.1:19002", join(here, "servers/deno-hono.ts"), "19002"]);
+  await start(process.execPath, ["--import", "tsx", join(here, "servers/undici-proxy.ts"), "19003", "19002"]);
+  await start(process.execPath, ["--import", "tsx", "host/main.ts"], {
+    PORT: "19004", HOST: "127.0.0.1", CORRAL_PLUGINS_DIR: join(here, "plugins"), CORRAL_DATA_DIR: dataDir, CORRAL_LOG_LEVEL: "info",
+  });
+
+  const scenarios = [
+    { name: "GET", post: false, path: "/" },
+    { name: "POST 1 KB JSON", post: true, path: "/echo" },
+  ];
+  const results = new Map<string, Sample>();
+  const total = scenarios.length * 2 * TARGETS.length * RUNS;
+  let done = 0;
+  for (const scenario of scenarios) {
+    for (const connections of [1, 50]) {
+      for (const target of TARGETS) {
+        const url = `http://127.0.0.1:${target.port}${target.prefix}${scenario.path}`;
+        wrk(url, connections, scenario.post, 1); // warm-up
+        const samples: Sample[] = [];
+        for (let run = 0; run < RUNS; run++) {
+          samples.push(wrk(url, connections, scenario.post, SECONDS));
+          process.stderr.write(`\rbench: ${++done}/${total} runs`);
+        }
+        results.set(`${scenario.name}|${connections}|${target.key}`, {
+          rps: median(samples.map((s) => s.rps)),
+          p50Ms: median(samples.map((s) => s.p50Ms)),
+          p99Ms: median(samples.map((s) => s.p99Ms)),
+        });
+      }
+    }
+  }
+  process.stderr.write("\n");
+
+  const lines: string[] = [];
+  lines.push(`Machine: ${cpus().length} × ${cpus()[0]?.model.trim()}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB; Node ${process.version}; ${spawnSync(deno, ["--version"], { encoding: "utf8" }).stdout.split("\n")[0]}`);
+  lines.push(`Command: npm run bench -- --runs ${RUNS} --seconds ${SECONDS} (wrk -t1, medians of ${RUNS} runs of ${SECONDS} s after a 1 s warm-up)`);
+  lines.push("");
+  lines.push("| scenario | conns | target | req/s | p50 ms | p99 ms |");
+  lines.push("|---|---:|---|---:|---:|---:|");
+  for (const scenario of scenarios) {
+    for (const connections of [1, 50]) {
+      for (const target of TARGETS) {
+        const r = results.get(`${scenario.name}|${connections}|${target.key}`)!;
+        lines.push(`| ${scenario.name} | ${connections} | (${target.key}) ${target.label} | ${Math.round(r.rps)} | ${r.p50Ms.toFixed(3)} | ${r.p99Ms.toFixed(3)} |`);
+      }
+    }
+  }
+  lines.push("");
+  lines.push("| scenario | conns | d/a (Corral / direct Node) | d/c (Corral / undici proxy) |");
+  lines.push("|---|---:|---:|---:|");
+  for (const scenario of scenarios) {
+    for (const connections of [1, 50]) {
+      const get = (k: string) => results.get(`${scenario.name}|${connections}|${k}`)!.rps;
+      lines.push(`| ${scenario.name} | ${connections} | ${(get("d") / get("a")).toFixed(2)} | ${(get("d") / get("c")).toFixed(2)} |`);
+    }
+  }
+  console.log(lines.join("\n"));
+} finally {
+  stopAll();
+  await new Promise((r) => setTimeout(r, 500));
+  rmSync(dataDir, { recursive: true, force: true });
+}
