@@ -62,6 +62,8 @@ export interface SupervisorOptions {
 
 /** The database calls plus the clean-up the supervisor runs when a process ends. */
 export interface PluginDatabaseHandle extends DatabaseService {
+  /** The role it logs in as, its pool size and its counters, for /health. */
+  describe(): object;
   /** Rolls back the dead process's transactions and frees its connections. */
   releaseAll(reason: string): Promise<void>;
 }
@@ -94,6 +96,8 @@ export interface PluginHealth {
   readonly lastExit: CrashRecord | null;
   readonly failure: string | null;
   readonly readySince: string | null;
+  /** The plugin's database (role, pool, query counters), for plugins with `"database": true`. */
+  readonly database: object | null;
 }
 
 /** Deterministic start failures: restarting cannot fix them. */
@@ -207,6 +211,7 @@ export class Supervisor {
       lastExit: this.#lastExit,
       failure: this.#failure,
       readySince: this.#readySince?.toISOString() ?? null,
+      database: this.#options.database?.describe() ?? null,
     };
   }
 

@@ -23,7 +23,7 @@ export async function openPluginDatabase(input: {
   readonly logger: Logger;
 }): Promise<PluginDatabase> {
   const { hostDb, manifest, logger } = input;
-  const poolSize = resolvePoolSize(undefined);
+  const poolSize = resolvePoolSize(manifest.limits.dbConnections);
   const password = pluginDatabasePassword(input.secret, manifest.name);
   const { role, schema } = await provisionPluginDatabase(hostDb.adminPool, {
     pluginName: manifest.name,

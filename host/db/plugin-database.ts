@@ -248,6 +248,11 @@ export class PluginDatabase {
   }
 
   /** Counters since the pool opened, and the pool's state now. */
+  /** Role, pool size and counters, as /health shows them. */
+  describe(): { role: string; poolSize: number } & PluginDatabaseStats {
+    return { role: this.#role, poolSize: this.#poolSize, ...this.stats() };
+  }
+
   stats(): PluginDatabaseStats {
     return {
       queries: this.#queries,

@@ -38,6 +38,8 @@ export interface ManifestLimits {
   readonly memoryMb?: number;
   readonly timeoutMs?: number;
   readonly maxBodyBytes?: number;
+  /** Size of the plugin's database pool (with `database: true`), within the host's maximum. */
+  readonly dbConnections?: number;
 }
 
 /** A valid plugin.json with its defaults applied. Frozen, all the way down. */

@@ -52,3 +52,30 @@ violations("an oversized frame, an undecodable frame, a forged reply and a host-
 });
 
 violations.run();
+
+const handshake = suite<{ t: TestHost }>("handshake");
+
+handshake.before(async (ctx) => {
+  ctx.t = await startTestHost({
+    plugins: ["echo"],
+    runnerPath: resolve(import.meta.dirname, "../fixtures/runners/future-runner.ts"),
+  });
+});
+handshake.after(async (ctx) => {
+  await ctx.t.close();
+});
+
+handshake("a runner speaking another protocol major is refused at once, with both versions named", async ({ t }) => {
+  const echo = await eventually(async () => {
+    const health = await (await fetch(`${t.url}/health`)).json() as { plugins: Array<{ name: string; state: string; failure: string | null; restarts: number }> };
+    const plugin = health.plugins.find((p) => p.name === "echo")!;
+    return plugin.state === "failed" ? plugin : undefined;
+  }, 10_000, "echo to be failed");
+  assert.match(echo.failure!, /speaks protocol 99\.0, this host speaks 1\.0/);
+  assert.is(echo.restarts, 0, "a version mismatch is not retried");
+  const res = await fetch(`${t.url}/plugins/echo/`);
+  assert.is(res.status, 503);
+  assert.is((await res.json() as { error: { code: string } }).error.code, "CORRAL_E_PLUGIN_FAILED");
+});
+
+handshake.run();
