@@ -28,6 +28,7 @@ import type { RuntimePaths } from "./permission-flags.ts";
 import { loadPolicy, withRuntimeDenies } from "./policy.ts";
 import { resolveRuntimePaths } from "./runtime-paths.ts";
 import { Supervisor } from "./supervisor.ts";
+import { uninstallPlugin } from "./uninstall.ts";
 import type { RestartPolicy } from "./supervisor.ts";
 import { HOST_VERSION } from "./version.ts";
 
@@ -91,6 +92,7 @@ export async function startHost(config: HostConfig): Promise<RunningHost> {
   const store = new PluginStore(hostDb.adminPool);
 
   const supervisors = new Map<string, Supervisor>();
+  const pluginDirs = new Map<string, string>();
   const invalid: InvalidPlugin[] = [];
   const inFlight = { count: 0 };
   let stopping = false;
@@ -110,6 +112,17 @@ export async function startHost(config: HostConfig): Promise<RunningHost> {
     isShuttingDown: () => stopping,
     adminToken: admin.token,
     log,
+    uninstall: async (name, purge) => {
+      const supervisor = supervisors.get(name);
+      if (supervisor === undefined) throw new CorralError(ErrorCode.PLUGIN_NOT_FOUND, `no plugin named "${name}" is installed`);
+      supervisors.delete(name);
+      const result = await uninstallPlugin({
+        supervisor, pluginDir: pluginDirs.get(name)!, database: pluginDatabases.get(name), hostDb, store,
+        dataDir: config.dataDir, purge, log: log.forPlugin(name),
+      });
+      pluginDatabases.delete(name);
+      return result;
+    },
   });
   const server = createAdaptorServer({ fetch: app.fetch }) as Server;
   await listen(server, config.port, config.hostname);
@@ -152,6 +165,7 @@ export async function startHost(config: HostConfig): Promise<RunningHost> {
         pluginDatabases.set(loaded.manifest.name, database);
       }
       const name = loaded.manifest.name;
+      pluginDirs.set(name, loaded.dir);
       supervisors.set(name, new Supervisor({
         loaded,
         plan,

@@ -45,6 +45,11 @@ export class PluginStore {
       .execute();
   }
 
+  /** After a purge: the plugin has no database any more. */
+  async forgetDatabase(name: string): Promise<void> {
+    await this.#db.deleteFrom("corral.plugin_databases").where("name", "=", name).execute();
+  }
+
   async recordDatabase(name: string, role: string, schema: string): Promise<void> {
     await this.#db.insertInto("corral.plugin_databases")
       .values({ name, role_name: role, schema_name: schema })

@@ -13,6 +13,8 @@ import { errorAnswer } from "./error-response.ts";
 
 export interface AdminDependencies {
   readonly token: string;
+  /** Stops, unloads and moves away a plugin; drops its database with `purge`. */
+  readonly uninstall: (name: string, purge: boolean) => Promise<unknown>;
   readonly health: () => HealthReport;
   readonly lookup: (name: string) => Supervisor | undefined;
 }
@@ -42,6 +44,15 @@ export function createAdminApp(deps: AdminDependencies): Hono<{ Bindings: HttpBi
       return fail(error);
     }
   };
+  admin.post("/plugins/:name/uninstall", async (c) => {
+    if (deps.lookup(c.req.param("name")) === undefined) return fail(notInstalled(c.req.param("name")));
+    try {
+      return c.json(await deps.uninstall(c.req.param("name"), c.req.query("purge") === "true"));
+    } catch (error) {
+      return fail(error);
+    }
+  });
+
   admin.get("/plugins/:name/migrations", migrate("status"));
   admin.post("/plugins/:name/migrations/latest", migrate("latest"));
   admin.post("/plugins/:name/migrations/down", migrate("down"));

@@ -19,6 +19,7 @@ export interface AppDependencies {
   readonly log: Logger;
   /** The admin API's bearer token. */
   readonly adminToken: string;
+  readonly uninstall: (name: string, purge: boolean) => Promise<unknown>;
   /** Counts requests in flight so shutdown can drain them. */
   readonly inFlight: { count: number };
   readonly isShuttingDown: () => boolean;
@@ -38,7 +39,7 @@ export function createApp(deps: AppDependencies): Hono<{ Bindings: HttpBindings 
     return c.json(plugin, plugin.state === "ready" ? 200 : 503);
   });
 
-  app.route("/admin", createAdminApp({ token: deps.adminToken, health: deps.health, lookup: deps.lookup }));
+  app.route("/admin", createAdminApp({ token: deps.adminToken, health: deps.health, lookup: deps.lookup, uninstall: deps.uninstall }));
 
   const toPlugin = async (c: { req: { param(name: "name"): string }; env: HttpBindings }) => {
     const { incoming, outgoing } = c.env;

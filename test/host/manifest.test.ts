@@ -115,7 +115,7 @@ test("refuses unknown fields at every level and lists the allowed ones", () => {
   assert.is(lines.length, 3, error.message);
   assert.ok(lines[0].startsWith(`plugins/x/plugin.json: /: unknown field "colour" (allowed: name, version, description,`), lines[0]);
   assert.ok(lines.includes(`plugins/x/plugin.json: /permissions: unknown field "write" (allowed: net, read, env)`), error.message);
-  assert.ok(lines.includes(`plugins/x/plugin.json: /limits: unknown field "cpu" (allowed: memoryMb, timeoutMs, maxBodyBytes)`), error.message);
+  assert.ok(lines.includes(`plugins/x/plugin.json: /limits: unknown field "cpu" (allowed: memoryMb, timeoutMs, maxBodyBytes, dbConnections)`), error.message);
 });
 
 test("reports every problem at once, one line each, including missing required fields", () => {

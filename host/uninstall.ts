@@ -1,0 +1,58 @@
+/**
+ * Uninstalling a plugin: stop it, unload it, move its folder out of the plugins folder (into
+ * `<data dir>/uninstalled/`, so nothing is lost and it can be moved back), and keep its database
+ * unless asked to purge, which drops its schema and role.
+ */
+import { cp, mkdir, rename, rm } from "node:fs/promises";
+import { join } from "node:path";
+import type { HostDatabase } from "./db/connect.ts";
+import type { PluginDatabase } from "./db/plugin-database.ts";
+import type { PluginStore } from "./db/plugin-store.ts";
+import { dropPluginDatabase } from "./db/provision.ts";
+import type { Logger } from "./logger.ts";
+import type { Supervisor } from "./supervisor.ts";
+
+export interface UninstallResult {
+  readonly name: string;
+  /** Where the plugin's folder went. */
+  readonly movedTo: string;
+  /** True when its schema and role were dropped. */
+  readonly purged: boolean;
+}
+
+export async function uninstallPlugin(input: {
+  readonly supervisor: Supervisor;
+  readonly pluginDir: string;
+  readonly database: PluginDatabase | undefined;
+  readonly hostDb: HostDatabase;
+  readonly store: PluginStore;
+  readonly dataDir: string;
+  readonly purge: boolean;
+  readonly log: Logger;
+}): Promise<UninstallResult> {
+  const { supervisor, log } = input;
+  const name = supervisor.name;
+  await supervisor.stop("uninstalled", 5000);
+  await input.database?.close();
+  const movedTo = join(input.dataDir, "uninstalled", `${name}-${new Date().toISOString().replace(/[:.]/g, "-")}`);
+  await mkdir(join(input.dataDir, "uninstalled"), { recursive: true });
+  await move(input.pluginDir, movedTo);
+  await input.store.recordState(name, "uninstalled");
+  if (input.purge) {
+    await dropPluginDatabase(input.hostDb.adminPool, name);
+    await input.store.forgetDatabase(name);
+  }
+  log.info("plugin uninstalled", { movedTo, purged: input.purge, data: input.purge ? "dropped" : "kept" });
+  return { name, movedTo, purged: input.purge };
+}
+
+async function move(from: string, to: string): Promise<void> {
+  try {
+    await rename(from, to);
+  } catch (error) {
+    // Across file systems rename fails with EXDEV: copy, then remove.
+    if ((error as { code?: string }).code !== "EXDEV") throw error;
+    await cp(from, to, { recursive: true });
+    await rm(from, { recursive: true, force: true });
+  }
+}
