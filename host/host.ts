@@ -92,7 +92,6 @@ export async function startHost(config: HostConfig): Promise<RunningHost> {
   const store = new PluginStore(hostDb.adminPool);
 
   const supervisors = new Map<string, Supervisor>();
-  const pluginDirs = new Map<string, string>();
   const invalid: InvalidPlugin[] = [];
   const inFlight = { count: 0 };
   let stopping = false;
@@ -117,7 +116,7 @@ export async function startHost(config: HostConfig): Promise<RunningHost> {
       if (supervisor === undefined) throw new CorralError(ErrorCode.PLUGIN_NOT_FOUND, `no plugin named "${name}" is installed`);
       supervisors.delete(name);
       const result = await uninstallPlugin({
-        supervisor, pluginDir: pluginDirs.get(name)!, database: pluginDatabases.get(name), hostDb, store,
+        supervisor, pluginDir: supervisor.dir, database: pluginDatabases.get(name), hostDb, store,
         dataDir: config.dataDir, purge, log: log.forPlugin(name),
       });
       pluginDatabases.delete(name);
@@ -142,10 +141,11 @@ export async function startHost(config: HostConfig): Promise<RunningHost> {
   }
   // A plugin must not reach the host's own port, nor the database server, through a net grant:
   // by any of this machine's addresses, since the host may listen on all of them.
+  const addresses = localAddresses();
   const policy = withRuntimeDenies(basePolicy, [
-    ...localAddresses().map((address) => hostPort(address, port)),
+    ...addresses.map((address) => hostPort(address, port)),
     `localhost:${port}`,
-    ...databaseDenies(hostDb),
+    ...databaseDenies(hostDb, addresses),
   ]);
   const discovery = await discoverPlugins(config.pluginsDir);
   invalid.push(...discovery.invalid);
@@ -165,7 +165,6 @@ export async function startHost(config: HostConfig): Promise<RunningHost> {
         pluginDatabases.set(loaded.manifest.name, database);
       }
       const name = loaded.manifest.name;
-      pluginDirs.set(name, loaded.dir);
       supervisors.set(name, new Supervisor({
         loaded,
         plan,
@@ -215,10 +214,10 @@ export async function startHost(config: HostConfig): Promise<RunningHost> {
 }
 
 /** Host-port patterns for the database server, so no net grant reaches it directly. */
-function databaseDenies(hostDb: HostDatabase): string[] {
+function databaseDenies(hostDb: HostDatabase, localAddresses: readonly string[]): string[] {
   const { host, port } = hostDb.connectionInfo;
-  const local = ["127.0.0.1", "localhost", "::1", ...localAddresses()].includes(host);
-  const hosts = new Set([host, ...(local ? [...localAddresses(), "localhost"] : [])]);
+  const local = host === "localhost" || localAddresses.includes(host);
+  const hosts = new Set([host, ...(local ? [...localAddresses, "localhost"] : [])]);
   return [...hosts].map((h) => hostPort(h, port));
 }
 

@@ -141,6 +141,11 @@ export class Supervisor {
     return this.#options.loaded.manifest.version;
   }
 
+  /** The plugin's folder (real path). */
+  get dir(): string {
+    return this.#options.loaded.dir;
+  }
+
   get state(): PluginState {
     return this.#state;
   }

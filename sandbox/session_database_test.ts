@@ -6,6 +6,7 @@ import { sql } from "kysely";
 import { ErrorCode } from "../schemas/errors.ts";
 import type { InitMessage, QueryMessage, TransactionMessage } from "../schemas/messages.ts";
 import { decodeFrame, encodeFrame, type Frame } from "./protocol/codec.ts";
+import { waitForFrame } from "./_test_frames.ts";
 import { DatabaseError } from "./sdk/db/database-error.ts";
 import { definePlugin, type PluginDefinition, type PluginEnv } from "./sdk/mod.ts";
 import { ExitCode, Session } from "./session.ts";
@@ -64,13 +65,8 @@ class Harness {
     this.send({ type: "request", id, method: "GET", url, headers: "", body: new Uint8Array(0), remoteAddress: "::1" });
   }
 
-  async next(matches: (frame: Frame) => boolean): Promise<Frame> {
-    for (let waited = 0; waited < 2000; waited += 5) {
-      const frame = this.sent.find(matches);
-      if (frame) return frame;
-      await new Promise((resolve) => setTimeout(resolve, 5));
-    }
-    throw new Error(`no such frame; sent: ${JSON.stringify(this.sent.map((f) => f.type + ":" + f.id))}`);
+  next(matches: (frame: Frame) => boolean): Promise<Frame> {
+    return waitForFrame(this.sent, matches);
   }
 
   calls(): DatabaseCall[] {

@@ -7,6 +7,7 @@ import { ErrorCode } from "../schemas/errors.ts";
 import { definePlugin, type PluginEnv } from "./sdk/mod.ts";
 import type { InitMessage } from "../schemas/messages.ts";
 import { decodeFrame, encodeFrame, type Frame } from "./protocol/codec.ts";
+import { waitForFrame } from "./_test_frames.ts";
 import { ExitCode, Session } from "./session.ts";
 
 const ENTRY = "file:///plugins/test/mod.ts";
@@ -77,13 +78,8 @@ class Harness {
   }
 
   /** Waits until a frame matching `match` was sent, and returns it. */
-  async next(matches: (frame: Frame) => boolean): Promise<Frame> {
-    for (let waited = 0; waited < 2000; waited += 5) {
-      const frame = this.sent.find(matches);
-      if (frame) return frame;
-      await new Promise((resolve) => setTimeout(resolve, 5));
-    }
-    throw new Error(`no such frame; sent: ${JSON.stringify(this.sent.map((f) => f.type + ":" + f.id))}`);
+  next(matches: (frame: Frame) => boolean): Promise<Frame> {
+    return waitForFrame(this.sent, matches);
   }
 
   async ready(): Promise<void> {

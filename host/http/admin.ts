@@ -28,7 +28,10 @@ export function createAdminApp(deps: AdminDependencies): Hono<{ Bindings: HttpBi
     invalidAuthenticationHeaderMessage: { error: { code: ErrorCode.ADMIN_AUTH, message: "the Authorization header must be 'Bearer <token>'" } },
   }));
 
-  admin.get("/plugins", (c) => c.json({ plugins: deps.health().plugins, invalid: deps.health().invalid }));
+  admin.get("/plugins", (c) => {
+    const { plugins, invalid } = deps.health();
+    return c.json({ plugins, invalid });
+  });
 
   admin.get("/plugins/:name", (c) => {
     const plugin = deps.health().plugins.find((p) => p.name === c.req.param("name"));
@@ -44,8 +47,8 @@ export function createAdminApp(deps: AdminDependencies): Hono<{ Bindings: HttpBi
       return fail(error);
     }
   };
+  // An unknown name is refused by `uninstall` itself (PLUGIN_NOT_FOUND, 404).
   admin.post("/plugins/:name/uninstall", async (c) => {
-    if (deps.lookup(c.req.param("name")) === undefined) return fail(notInstalled(c.req.param("name")));
     try {
       return c.json(await deps.uninstall(c.req.param("name"), c.req.query("purge") === "true"));
     } catch (error) {
