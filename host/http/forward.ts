@@ -5,6 +5,8 @@
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { CorralError, ErrorCode } from "../../schemas/errors.ts";
+import { CONTEXT_HEADER, encodeRequestContext } from "../../schemas/request-context.ts";
+import type { RequestContext } from "../../schemas/request-context.ts";
 import { decodeHeaders } from "../../schemas/wire-headers.ts";
 import type { ResponseMessage } from "../../schemas/messages.ts";
 import type { Logger } from "../logger.ts";
@@ -16,6 +18,8 @@ import { readBody } from "./read-body.ts";
 const HOP_BY_HOP = new Set([
   "connection", "keep-alive", "proxy-connection", "transfer-encoding", "upgrade", "te", "trailer",
   "proxy-authorization", "proxy-authenticate",
+  // Host-owned: only the host writes it (see schemas/request-context.ts).
+  CONTEXT_HEADER,
 ]);
 /** Response headers the host sets itself. */
 const RESPONSE_OWNED = new Set([...HOP_BY_HOP, "content-length", "date"]);
@@ -33,6 +37,7 @@ export async function forward(
   outgoing: ServerResponse,
   lookup: SupervisorLookup,
   log: Logger,
+  context?: RequestContext,
 ): Promise<void> {
   try {
     const supervisor = lookup(name);
@@ -43,7 +48,8 @@ export async function forward(
     const response = await supervisor.handle({
       method: incoming.method ?? "GET",
       url: pluginRelativeUrl(incoming.url ?? "/", name),
-      headers: flattenRequestHeaders(incoming.rawHeaders),
+      headers: flattenRequestHeaders(incoming.rawHeaders) +
+        (context === undefined ? "" : CONTEXT_HEADER + "\n" + encodeRequestContext(context) + "\n"),
       body,
       remoteAddress: incoming.socket.remoteAddress ?? "",
     });

@@ -42,6 +42,36 @@ export interface ManifestLimits {
   readonly dbConnections?: number;
 }
 
+/** One global request hook a manifest declares (see `Manifest.globalHooks`). */
+export interface ManifestGlobalHook {
+  /** Among plugins with no dependency between them, higher runs first. */
+  readonly priority: number;
+  readonly timeoutMs: number;
+  /** URL path prefixes it runs for. */
+  readonly paths: readonly string[];
+}
+
+/** The request hooks a plugin runs for everyone, by kind. */
+export interface ManifestGlobalHooks {
+  readonly beforeRequest?: ManifestGlobalHook;
+  readonly afterRequest?: ManifestGlobalHook;
+  readonly teardownRequest?: ManifestGlobalHook;
+}
+
+/** Events a plugin emits and receives. */
+export interface ManifestEvents {
+  readonly emits: readonly string[];
+  /** Names, or prefixes ending in ".*". */
+  readonly subscribes: readonly string[];
+  readonly queueSize: number;
+}
+
+/** An extension point a plugin owns. */
+export interface ManifestExtensionPoint {
+  readonly description?: string;
+  readonly timeoutMs: number;
+}
+
 /** A valid plugin.json with its defaults applied. Frozen, all the way down. */
 export interface Manifest {
   readonly name: string;
@@ -57,6 +87,13 @@ export interface Manifest {
   readonly limits: ManifestLimits;
   readonly database: boolean;
   readonly config: JsonObject;
+  readonly globalHooks: ManifestGlobalHooks;
+  readonly events: ManifestEvents;
+  readonly extensionPoints: Readonly<Record<string, ManifestExtensionPoint>>;
+  readonly contributes: readonly string[];
+  readonly commands: Readonly<Record<string, { readonly description?: string }>>;
+  /** Present when the plugin may use the host's cache. */
+  readonly cache?: { readonly maxBytes: number };
 }
 
 /** A manifest with the places it names resolved on disk. */
@@ -143,11 +180,18 @@ interface ManifestFile {
   limits?: ManifestLimits;
   database?: boolean;
   config?: JsonObject;
+  globalHooks?: { [K in keyof ManifestGlobalHooks]?: Partial<ManifestGlobalHook> };
+  events?: Partial<ManifestEvents>;
+  extensionPoints?: Record<string, Partial<ManifestExtensionPoint>>;
+  contributes?: string[];
+  commands?: Record<string, { description?: string }>;
+  cache?: { maxBytes?: number };
 }
 
 function withDefaults(file: ManifestFile): Manifest {
+  const { cache, ...plain } = file;
   const manifest: Manifest = {
-    ...file,
+    ...plain,
     entry: file.entry ?? "mod.ts",
     dependencies: file.dependencies ?? {},
     permissions: {
@@ -158,6 +202,18 @@ function withDefaults(file: ManifestFile): Manifest {
     limits: file.limits ?? {},
     database: file.database ?? false,
     config: file.config ?? {},
+    globalHooks: Object.fromEntries(Object.entries(file.globalHooks ?? {}).map(([kind, hook]) =>
+      [kind, { priority: hook?.priority ?? 0, timeoutMs: hook?.timeoutMs ?? 1000, paths: hook?.paths ?? ["/"] }])),
+    events: {
+      emits: file.events?.emits ?? [],
+      subscribes: file.events?.subscribes ?? [],
+      queueSize: file.events?.queueSize ?? 100,
+    },
+    extensionPoints: Object.fromEntries(Object.entries(file.extensionPoints ?? {}).map(([name, point]) =>
+      [name, { ...point, timeoutMs: point.timeoutMs ?? 1000 }])),
+    contributes: file.contributes ?? [],
+    commands: file.commands ?? {},
+    ...(cache === undefined ? {} : { cache: { maxBytes: cache.maxBytes ?? 1024 * 1024 } }),
   };
   return deepFreeze(manifest);
 }

@@ -46,12 +46,34 @@ test("a minimal manifest loads with every default applied", async () => {
   assert.equal(loaded.manifest, {
     ...GOOD, entry: "mod.ts", dependencies: {}, permissions: { net: [], read: [], env: [] },
     limits: {}, database: false, config: {},
+    globalHooks: {}, events: { emits: [], subscribes: [], queueSize: 100 }, extensionPoints: {}, contributes: [], commands: {},
   });
   assert.is(loaded.dir, await realpath(dir));
   assert.is(loaded.file, join(dir, "plugin.json"));
   assert.is(loaded.entryPath, join(await realpath(dir), "mod.ts"));
   assert.equal(loaded.readPaths, []);
   assert.ok(Object.isFrozen(loaded.manifest.permissions.net), "manifest is frozen all the way down");
+});
+
+test("issue-4 fields get their defaults: hook priority/timeout/paths, extension point timeout, cache size", async () => {
+  const manifest = parseManifest(JSON.stringify({
+    ...GOOD,
+    globalHooks: { beforeRequest: { priority: 5 }, teardownRequest: {} },
+    events: { emits: ["notes.created"], subscribes: ["corral.plugin.*"] },
+    extensionPoints: { "admin.menu": {} },
+    contributes: ["admin.menu"],
+    commands: { export: { description: "prints every note" } },
+    cache: {},
+  }), "plugin.json");
+  assert.equal(manifest.globalHooks, {
+    beforeRequest: { priority: 5, timeoutMs: 1000, paths: ["/"] },
+    teardownRequest: { priority: 0, timeoutMs: 1000, paths: ["/"] },
+  });
+  assert.equal(manifest.events, { emits: ["notes.created"], subscribes: ["corral.plugin.*"], queueSize: 100 });
+  assert.equal(manifest.extensionPoints, { "admin.menu": { timeoutMs: 1000 } });
+  assert.equal(manifest.cache, { maxBytes: 1024 * 1024 });
+  assert.throws(() => parseManifest(JSON.stringify({ ...GOOD, events: { emits: ["Bad Name"] } }), "x/plugin.json"),
+    (error: Error) => error.message.includes("x/plugin.json: /events/emits/0") && error.message.includes("notes.created"));
 });
 
 test("a full manifest keeps its values and resolves entry and read paths to real paths", async () => {

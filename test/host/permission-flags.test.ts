@@ -38,6 +38,7 @@ function loaded(asked: Asked = {}): LoadedManifest {
       name: "hello", version: "1.0.0", hostApi: "^1.0.0", entry: "mod.ts", dependencies: {},
       permissions: { net: asked.net ?? [], read, env: asked.env ?? [] },
       limits: asked.limits ?? {}, database: false, config: {},
+      globalHooks: {}, events: { emits: [], subscribes: [], queueSize: 100 }, extensionPoints: {}, contributes: [], commands: {},
     },
     dir: DIR,
     file: "plugins/hello/plugin.json",

@@ -1,0 +1,54 @@
+/**
+ * What the host knows about one request and hands to the plugin that answers it: the request id,
+ * the CSRF token of the browser session, and the values global `beforeRequest` hooks attached
+ * (for example the signed-in user). It travels as one host-owned request header, so the hot
+ * path's hand-written codec stays as it is; the host always drops a client's own copy of that
+ * header, so a client can never forge it.
+ *
+ * @module
+ */
+
+/** The request header that carries the context; never accepted from a client. */
+export const CONTEXT_HEADER = "corral-context";
+
+/** Host-provided values of one request, as the plugin sees them. */
+export interface RequestContext {
+  /** The request's id (the incoming `x-request-id` when valid, else one the host made). */
+  readonly requestId: string;
+  /** The CSRF token a form on this page must send back ("" when the host's CSRF check is off). */
+  readonly csrfToken: string;
+  /** Values global `beforeRequest` hooks attached, by name (e.g. `user`). */
+  readonly locals: Readonly<Record<string, unknown>>;
+}
+
+/** A context with no values, for requests that did not come through the host (tests). */
+export const EMPTY_CONTEXT: RequestContext = Object.freeze({ requestId: "", csrfToken: "", locals: Object.freeze({}) });
+
+/** The header value for `context`: JSON, which never holds a raw line break. */
+export function encodeRequestContext(context: RequestContext): string {
+  return JSON.stringify(context);
+}
+
+/**
+ * Reads the header value back; anything missing or malformed gives {@linkcode EMPTY_CONTEXT}'s
+ * fields, since only the host writes it.
+ */
+export function decodeRequestContext(value: string | null | undefined): RequestContext {
+  if (value === null || value === undefined || value === "") return EMPTY_CONTEXT;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(value);
+  } catch {
+    return EMPTY_CONTEXT;
+  }
+  if (typeof parsed !== "object" || parsed === null) return EMPTY_CONTEXT;
+  const raw = parsed as Record<string, unknown>;
+  const locals = typeof raw.locals === "object" && raw.locals !== null && !Array.isArray(raw.locals)
+    ? raw.locals as Record<string, unknown>
+    : {};
+  return Object.freeze({
+    requestId: typeof raw.requestId === "string" ? raw.requestId : "",
+    csrfToken: typeof raw.csrfToken === "string" ? raw.csrfToken : "",
+    locals: Object.freeze({ ...locals }),
+  });
+}
