@@ -27,6 +27,7 @@ import { buildLaunchPlan, describeGrants } from "./permission-flags.ts";
 import type { RuntimePaths } from "./permission-flags.ts";
 import { loadPolicy, withRuntimeDenies } from "./policy.ts";
 import { resolveRuntimePaths } from "./runtime-paths.ts";
+import { ServiceRegistry } from "./services/registry.ts";
 import { Supervisor } from "./supervisor.ts";
 import { uninstallPlugin } from "./uninstall.ts";
 import type { RestartPolicy } from "./supervisor.ts";
@@ -92,6 +93,8 @@ export async function startHost(config: HostConfig): Promise<RunningHost> {
   const store = new PluginStore(hostDb.adminPool);
 
   const supervisors = new Map<string, Supervisor>();
+  // Host services plugins may call (events, extension points, cache...); each feature registers its own.
+  const services = new ServiceRegistry();
   const invalid: InvalidPlugin[] = [];
   const inFlight = { count: 0 };
   let stopping = false;
@@ -176,6 +179,7 @@ export async function startHost(config: HostConfig): Promise<RunningHost> {
         maxResponseBytes: Math.min(policy.limits.maxBodyBytes, (config.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES) - 1024 * 1024),
         ...(config.restart === undefined ? {} : { restart: config.restart }),
         ...(database === undefined ? {} : { database }),
+        services,
         onStateChange: (state) => {
           if (supervisorsStopped) return;
           store.recordState(name, state).catch((error: unknown) =>

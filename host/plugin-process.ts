@@ -67,6 +67,8 @@ export interface PluginProcessOptions {
   /** Largest response body the plugin may send (it answers 502 itself beyond it). */
   readonly maxResponseBytes: number;
   readonly database?: DatabaseService;
+  /** Runs the plugin's `call`s to host services: method and JSON payload in, JSON result out. */
+  readonly services?: (method: string, payloadJson: string) => Promise<string>;
 }
 
 /** The database calls a plugin may make; present only for plugins with `"database": true`. */
@@ -104,6 +106,7 @@ export class PluginProcess {
   readonly #pending = new Map<number, Pending<ResponseMessage>>();
   readonly #pings = new Map<number, () => void>();
   readonly #migrations = new Map<number, Pending<string>>();
+  readonly #calls = new Map<number, Pending<string>>();
   #shutdownAck: (() => void) | undefined;
   #handshake: { resolve(): void; reject(error: CorralError): void } | undefined;
   #hello: HelloMessage | undefined;
@@ -198,6 +201,27 @@ export class PluginProcess {
       `${message.method} ${message.url} within ${timeoutMs} ms (limits.timeoutMs)`);
   }
 
+  /**
+   * Calls one of the plugin's entry points (a hook, an event delivery...) and resolves with its
+   * JSON result parsed (null for none).
+   *
+   * @throws {CorralError} CALL_TIMEOUT after `timeoutMs`, PLUGIN_UNAVAILABLE when it is not
+   * ready, PLUGIN_CRASHED when it ends first, or the plugin's own error (CALL_UNKNOWN, CALL_FAILED).
+   */
+  async call(method: string, payload: unknown, timeoutMs: number): Promise<unknown> {
+    if (!this.#callsEnabled) {
+      throw new CorralError(ErrorCode.CALL_UNKNOWN, `plugin "${this.#options.name}" runs an SDK without calls; "${method}" cannot be sent`);
+    }
+    const json = await this.#ask(this.#calls, (id) => ({ type: "call", id, method, payloadJson: JSON.stringify(payload ?? null) }),
+      timeoutMs, `"${method}" within ${timeoutMs} ms`, ErrorCode.CALL_TIMEOUT);
+    return json === "" ? null : JSON.parse(json);
+  }
+
+  /** Whether both sides enabled the "calls" feature in the handshake. */
+  get #callsEnabled(): boolean {
+    return this.#hello?.features.includes("calls") ?? false;
+  }
+
   /** Resolves true when the plugin answers a ping within `timeoutMs`, false otherwise. */
   ping(timeoutMs: number): Promise<boolean> {
     if (this.#exitReason !== undefined || !this.#ready) return Promise.resolve(false);
@@ -229,7 +253,13 @@ export class PluginProcess {
    * Sends what `build(id)` makes and waits for the answer that `pending` will receive under that
    * id, or rejects with REQUEST_TIMEOUT naming `what` the plugin did not answer.
    */
-  #ask<T>(pending: Map<number, Pending<T>>, build: (id: number) => HostToPlugin, timeoutMs: number, what: string): Promise<T> {
+  #ask<T>(
+    pending: Map<number, Pending<T>>,
+    build: (id: number) => HostToPlugin,
+    timeoutMs: number,
+    what: string,
+    timeoutCode: CorralError["code"] = ErrorCode.REQUEST_TIMEOUT,
+  ): Promise<T> {
     if (!this.ready) {
       return Promise.reject(new CorralError(ErrorCode.PLUGIN_UNAVAILABLE, `plugin "${this.#options.name}" is not ready`));
     }
@@ -237,7 +267,7 @@ export class PluginProcess {
     return new Promise<T>((resolve, reject) => {
       const timer = setTimeout(() => {
         pending.delete(id);
-        reject(new CorralError(ErrorCode.REQUEST_TIMEOUT, `plugin "${this.#options.name}" did not answer ${what}`));
+        reject(new CorralError(timeoutCode, `plugin "${this.#options.name}" did not answer ${what}`));
       }, timeoutMs);
       pending.set(id, {
         resolve: (value) => {
@@ -357,6 +387,18 @@ export class PluginProcess {
         this.#migrations.delete(message.id);
         return pending.resolve(message.resultJson);
       }
+      case "call":
+        return this.#onCall(message);
+      case "callResult": {
+        const pending = this.#calls.get(message.id);
+        // As for responses: an answer after the call timed out is legitimate, to an unused id not.
+        if (pending === undefined) {
+          if (message.id >= this.#nextId || message.id <= INIT_ID) this.#violation(`callResult for id ${message.id}, which the host never sent`);
+          return;
+        }
+        this.#calls.delete(message.id);
+        return pending.resolve(message.payloadJson);
+      }
       case "hello":
         return this.#violation("second hello");
     }
@@ -387,7 +429,10 @@ export class PluginProcess {
       configJson: JSON.stringify(options.config),
       maxBodyBytes: options.maxResponseBytes,
       // Only what both sides want: the runner announces "database", the manifest asks for it.
-      features: options.database !== undefined && hello.features.includes("database") ? ["database"] : [],
+      features: [
+        ...(options.database !== undefined && hello.features.includes("database") ? ["database"] : []),
+        ...(hello.features.includes("calls") ? ["calls"] : []),
+      ],
     });
   }
 
@@ -417,15 +462,33 @@ export class PluginProcess {
     );
   }
 
+  /** Runs a plugin's call to a host service; the answer goes back with the same id. */
+  #onCall(message: Extract<PluginToHost, { type: "call" }>): void {
+    if (!this.#callsEnabled) return this.#violation(`sent a call ("${message.method}") without the "calls" feature`);
+    const { id, method } = message;
+    const services = this.#options.services;
+    const answer = services === undefined
+      ? Promise.reject(new CorralError(ErrorCode.CALL_UNKNOWN, `this host offers no services; "${method}" is unknown`))
+      : services(method, message.payloadJson);
+    answer.then(
+      (payloadJson) => this.#send({ type: "callResult", id, payloadJson }),
+      (error: unknown) => {
+        const code = error instanceof CorralError ? error.code : ErrorCode.CALL_FAILED;
+        this.#send({ type: "error", id, code, message: (error as Error).message });
+      },
+    );
+  }
+
   #onError(message: Extract<PluginToHost, { type: "error" }>): void {
     const code = isKnownCode(message.code) ? message.code : ErrorCode.HANDLER_FAILED;
     if (!this.#ready) {
       return this.#failHandshake(code, message.message);
     }
-    const pending = this.#pending.get(message.id) ?? this.#migrations.get(message.id);
+    const pending = this.#pending.get(message.id) ?? this.#migrations.get(message.id) ?? this.#calls.get(message.id);
     if (pending !== undefined) {
       this.#pending.delete(message.id);
       this.#migrations.delete(message.id);
+      this.#calls.delete(message.id);
       pending.reject(new CorralError(code, message.message));
       return;
     }
@@ -483,9 +546,10 @@ export class PluginProcess {
     this.#socket?.destroy();
     const crashed = new CorralError(ErrorCode.PLUGIN_CRASHED,
       `plugin "${this.#options.name}" ended while handling the request: ${reason.message}`);
-    for (const pending of [...this.#pending.values(), ...this.#migrations.values()]) pending.reject(crashed);
+    for (const pending of [...this.#pending.values(), ...this.#migrations.values(), ...this.#calls.values()]) pending.reject(crashed);
     this.#pending.clear();
     this.#migrations.clear();
+    this.#calls.clear();
     this.#pings.clear();
     this.#handshake?.reject(new CorralError(
       reason.kind === "start-timeout" ? ErrorCode.START_TIMEOUT : ErrorCode.INIT_FAILED,

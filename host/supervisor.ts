@@ -7,7 +7,8 @@ import { pathToFileURL } from "node:url";
 import { CorralError, ErrorCode } from "../schemas/errors.ts";
 import type { ResponseMessage } from "../schemas/messages.ts";
 import type { Logger } from "./logger.ts";
-import type { LoadedManifest } from "./manifest/manifest.ts";
+import type { LoadedManifest, Manifest } from "./manifest/manifest.ts";
+import type { ServiceRegistry } from "./services/registry.ts";
 import type { Grants, LaunchPlan } from "./permission-flags.ts";
 import { PluginProcess } from "./plugin-process.ts";
 import type { DatabaseService, ExitReason } from "./plugin-process.ts";
@@ -58,6 +59,8 @@ export interface SupervisorOptions {
   readonly database?: PluginDatabaseHandle;
   /** Told about every state change (the host records it in its database). */
   readonly onStateChange?: (state: PluginState) => void;
+  /** The host services the plugin may call (each checks the plugin's manifest). */
+  readonly services?: ServiceRegistry;
 }
 
 /** The database calls plus the clean-up the supervisor runs when a process ends. */
@@ -141,6 +144,11 @@ export class Supervisor {
     return this.#options.loaded.manifest.version;
   }
 
+  /** The plugin's manifest, with defaults applied. */
+  get manifest(): Manifest {
+    return this.#options.loaded.manifest;
+  }
+
   /** The plugin's folder (real path). */
   get dir(): string {
     return this.#options.loaded.dir;
@@ -183,6 +191,21 @@ export class Supervisor {
       if (error instanceof CorralError && error.code === ErrorCode.REQUEST_TIMEOUT) this.#checkLiveness(process, timeoutMs);
       throw error;
     }
+  }
+
+  /**
+   * Calls one of the plugin's entry points (hooks, event delivery...) without waiting for a
+   * restart: a plugin that is not ready is PLUGIN_UNAVAILABLE at once, so callers can apply
+   * their own failure policy.
+   *
+   * @throws {CorralError} PLUGIN_UNAVAILABLE, CALL_TIMEOUT, PLUGIN_CRASHED, CALL_UNKNOWN, CALL_FAILED.
+   */
+  call(method: string, payload: unknown, timeoutMs: number): Promise<unknown> {
+    const process = this.#process;
+    if (this.#state !== "ready" || process === undefined) {
+      return Promise.reject(new CorralError(ErrorCode.PLUGIN_UNAVAILABLE, `plugin "${this.name}" is ${this.#state}, not ready`));
+    }
+    return process.call(method, payload, timeoutMs);
   }
 
   /** Asks the running plugin to report, apply or undo its migrations (operator action). */
@@ -237,6 +260,10 @@ export class Supervisor {
       maxFrameBytes,
       maxResponseBytes,
       ...(this.#options.database === undefined ? {} : { database: this.#options.database }),
+      ...(this.#options.services === undefined ? {} : {
+        services: (method: string, payloadJson: string) =>
+          this.#options.services!.dispatch({ name: this.name, manifest: this.manifest }, method, payloadJson),
+      }),
     });
     this.#process = process;
     void process.exited.then((reason) => this.#onExit(process, reason));

@@ -7,7 +7,8 @@
 import { ErrorCode } from "../schemas/errors.ts";
 import type { ErrorMessage, RequestMessage, ResponseMessage } from "../schemas/messages.ts";
 import { messageOf } from "./error-message.ts";
-import { toRequest } from "./http-bridge.ts";
+import { toRequestAndContext } from "./http-bridge.ts";
+import type { RequestContext } from "../schemas/request-context.ts";
 import { encodeHeaders } from "./protocol/headers.ts";
 import { bufferResponse, type StartedPlugin } from "./sdk/_internal.ts";
 
@@ -25,8 +26,9 @@ export async function answerRequest(
 ): Promise<ResponseMessage | ErrorMessage> {
   const { id } = request;
   let fetchRequest: Request;
+  let context: RequestContext;
   try {
-    fetchRequest = toRequest(request);
+    ({ request: fetchRequest, context } = toRequestAndContext(request));
   } catch (error) {
     return {
       type: "error",
@@ -37,7 +39,7 @@ export async function answerRequest(
   }
   const { log, name } = plugin.context;
   try {
-    const response = await plugin.fetch(fetchRequest);
+    const response = await plugin.fetch(fetchRequest, context);
     const what = `plugin "${name}" answering ${request.method} ${pathOf(request.url)}`;
     const out = await bufferResponse(response, maxBodyBytes, what);
     if (out.tooLarge) {

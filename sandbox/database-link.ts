@@ -38,6 +38,9 @@ async function ask(calls: HostCalls, call: HostCall): Promise<LinkReply> {
   if (reply.type === "error") {
     throw new DatabaseError(reply.message, reply.sqlState || reply.code, reply.code);
   }
+  if (reply.type !== "queryResult") {
+    throw new DatabaseError(`the host answered a database call with "${reply.type}"`, "CORRAL_E_PROTOCOL_VIOLATION", "CORRAL_E_PROTOCOL_VIOLATION");
+  }
   const { rowsJson, rowCount, command, transactionId } = reply;
   return { rowsJson, rowCount, command, transactionId };
 }

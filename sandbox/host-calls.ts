@@ -1,5 +1,5 @@
 /**
- * The runner's own questions to the host (database queries and transaction steps): it picks
+ * The runner's own questions to the host (database queries, transaction steps, service calls): it picks
  * their ids, sends them, and matches each `queryResult` or `error` the host answers with to the
  * call that asked, within a time limit.
  *
@@ -8,17 +8,22 @@
 
 import { CorralError, ErrorCode } from "../schemas/errors.ts";
 import type {
+  CallMessage,
+  CallResultMessage,
   ErrorMessage,
   QueryMessage,
   QueryResultMessage,
   TransactionMessage,
 } from "../schemas/messages.ts";
 
+/** A frame the runner sends to ask the host something. */
+type AskFrame = QueryMessage | TransactionMessage | CallMessage;
+
 /** A call the runner makes, before it has an id. */
-export type HostCall = Omit<QueryMessage, "id"> | Omit<TransactionMessage, "id">;
+export type HostCall = Omit<QueryMessage, "id"> | Omit<TransactionMessage, "id"> | Omit<CallMessage, "id">;
 
 /** What the host answers a call with. */
-export type HostReply = QueryResultMessage | ErrorMessage;
+export type HostReply = QueryResultMessage | CallResultMessage | ErrorMessage;
 
 /**
  * A safety net, not a policy: the host bounds every statement itself (the plugin's `timeoutMs`,
@@ -51,7 +56,7 @@ interface Pending {
  * ```
  */
 export class HostCalls {
-  readonly #send: (frame: QueryMessage | TransactionMessage) => void;
+  readonly #send: (frame: AskFrame) => void;
   readonly #timeoutMs: number;
   readonly #pending = new Map<number, Pending>();
   #lastId = 0;
@@ -63,7 +68,7 @@ export class HostCalls {
    * @param timeoutMs How long a call waits for its answer.
    * @param lastId The id before the first call's (tests start near the wrap-around with it).
    */
-  constructor(send: (frame: QueryMessage | TransactionMessage) => void, timeoutMs = DEFAULT_HOST_CALL_TIMEOUT_MS, lastId = 0) {
+  constructor(send: (frame: AskFrame) => void, timeoutMs = DEFAULT_HOST_CALL_TIMEOUT_MS, lastId = 0) {
     this.#send = send;
     this.#timeoutMs = timeoutMs;
     this.#lastId = lastId;
@@ -75,22 +80,24 @@ export class HostCalls {
   }
 
   /**
-   * Sends `call` with a new id and resolves with the host's answer (`queryResult` or `error`).
-   * Rejects with a `CorralError` `CORRAL_E_DB_UNAVAILABLE` when no answer comes within the time
-   * limit or the session ends first.
+   * Sends `call` with a new id and resolves with the host's answer (`queryResult`, `callResult`
+   * or `error`). Rejects with a `CorralError` when no answer comes within the time limit or the
+   * session ends first: `CORRAL_E_DB_UNAVAILABLE` for database calls, `CORRAL_E_CALL_TIMEOUT`
+   * for service calls.
    */
   call(call: HostCall): Promise<HostReply> {
+    const unavailable = call.type === "call" ? ErrorCode.CALL_TIMEOUT : ErrorCode.DB_UNAVAILABLE;
     if (this.#closed !== undefined) {
-      return Promise.reject(new CorralError(ErrorCode.DB_UNAVAILABLE, `cannot ask the host: ${this.#closed}`));
+      return Promise.reject(new CorralError(unavailable, `cannot ask the host: ${this.#closed}`));
     }
     const id = this.#nextId();
     return new Promise<HostReply>((resolve, reject) => {
       const timer = setTimeout(() => {
         this.#pending.delete(id);
-        reject(new CorralError(ErrorCode.DB_UNAVAILABLE, `the host did not answer ${describe(call)} (id ${id}) within ${this.#timeoutMs} ms`));
+        reject(new CorralError(unavailable, `the host did not answer ${describe(call)} (id ${id}) within ${this.#timeoutMs} ms`));
       }, this.#timeoutMs);
       this.#pending.set(id, { resolve, reject, timer });
-      this.#send({ ...call, id } as QueryMessage | TransactionMessage);
+      this.#send({ ...call, id } as AskFrame);
     });
   }
 
@@ -130,5 +137,6 @@ export class HostCalls {
 }
 
 function describe(call: HostCall): string {
+  if (call.type === "call") return `"${call.method}"`;
   return call.type === "query" ? "a query" : `transaction ${call.action}`;
 }

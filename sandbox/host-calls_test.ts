@@ -8,7 +8,7 @@ import { HostCalls } from "./host-calls.ts";
 const result = (id: number) => ({ type: "queryResult", id, rowsJson: "[]", rowCount: 0, command: "SELECT", transactionId: 0 }) as const;
 
 Deno.test("host calls: ids start at 1 and grow; each answer goes to the call with its id", async () => {
-  const sent: Array<QueryMessage | TransactionMessage> = [];
+  const sent: Array<{ id: number }> = [];
   const calls = new HostCalls((frame) => sent.push(frame));
   const first = calls.call({ type: "query", sql: "select 1", paramsJson: "[]", transactionId: 0 });
   const second = calls.call({ type: "transaction", action: "begin", transactionId: 0 });

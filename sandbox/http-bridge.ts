@@ -5,6 +5,7 @@
  */
 
 import type { RequestMessage } from "../schemas/messages.ts";
+import { CONTEXT_HEADER, decodeRequestContext, type RequestContext } from "../schemas/request-context.ts";
 import { decodeHeaders } from "./protocol/headers.ts";
 
 /** The origin of a request whose Host header is missing or unusable. */
@@ -25,10 +26,27 @@ const USABLE_HOST = /^(?:[A-Za-z0-9._-]+|\[[0-9A-Fa-f:.]+\])(?::[0-9]{1,5})?$/;
  * header name or value `Request` refuses, a bad method).
  */
 export function toRequest(frame: RequestMessage): Request {
+  return toRequestAndContext(frame).request;
+}
+
+/**
+ * {@linkcode toRequest}, and the host's request context taken out of the headers (the app never
+ * sees the raw `corral-context` header; it reads `c.env.request` instead).
+ */
+export function toRequestAndContext(frame: RequestMessage): { request: Request; context: RequestContext } {
   if (!frame.url.startsWith("/")) {
     throw new TypeError(`the request url must start with "/", got ${JSON.stringify(frame.url.slice(0, 100))}`);
   }
   const headers = decodeHeaders(frame.headers);
+  let contextValue: string | undefined;
+  // The host appends it last: searching from the end finds it at once.
+  for (let i = headers.length - 1; i >= 0; i--) {
+    if (headers[i]![0] === CONTEXT_HEADER) {
+      contextValue = headers[i]![1];
+      headers.splice(i, 1);
+      break;
+    }
+  }
   let origin = FALLBACK_HOST;
   for (const [name, value] of headers) {
     if (name === "host") {
@@ -41,5 +59,8 @@ export function toRequest(frame: RequestMessage): Request {
     ? null
     // A view into the buffer of this one frame, which the frame reader hands over and never reuses.
     : frame.body as Uint8Array<ArrayBuffer>;
-  return new Request(`http://${origin}${frame.url}`, { method, headers, body });
+  return {
+    request: new Request(`http://${origin}${frame.url}`, { method, headers, body }),
+    context: decodeRequestContext(contextValue),
+  };
 }

@@ -9,7 +9,7 @@
 import { CorralError, ErrorCode } from "../schemas/errors.ts";
 import { messageOf } from "./error-message.ts";
 import type { InitMessage } from "../schemas/messages.ts";
-import { isPluginDefinition, type LogSink, parseConfig, type StartedPlugin, startPlugin } from "./sdk/_internal.ts";
+import { type HostServices, isPluginDefinition, type LogSink, parseConfig, type StartedPlugin, startPlugin } from "./sdk/_internal.ts";
 import type { DatabaseLink } from "./sdk/db/link.ts";
 import { MigrationError } from "./sdk/db/migration-error.ts";
 
@@ -31,6 +31,7 @@ export async function loadPlugin(
   sink: LogSink,
   importModule: ImportModule = dynamicImport,
   database?: DatabaseLink,
+  host?: HostServices,
 ): Promise<StartedPlugin> {
   const { entryUrl: entry, pluginName: name } = init;
   let config;
@@ -68,7 +69,9 @@ export async function loadPlugin(
   // Loaded on demand: Kysely costs a plugin without a database ~20-30 ms of start for nothing.
   const db = database === undefined ? undefined : (await import("./sdk/db/open.ts")).openDatabase<unknown>(database);
   try {
-    return await startPlugin(definition, { name, version: init.pluginVersion, config, sink, database: db });
+    return await startPlugin(definition, {
+      name, version: init.pluginVersion, config, sink, database: db, ...(host === undefined ? {} : { host }),
+    });
   } catch (error) {
     if (error instanceof MigrationError) {
       throw new CorralError(ErrorCode.MIGRATION_FAILED, `Plugin "${name}": ${error.message}`, { cause: error });

@@ -8,10 +8,11 @@
 
 import { CorralError, ErrorCode, type ErrorCodeValue } from "../schemas/errors.ts";
 import { PROTOCOL_MAJOR, PROTOCOL_MINOR } from "../schemas/messages.ts";
-import type { InitMessage, MigrateMessage, RequestMessage, ShutdownMessage } from "../schemas/messages.ts";
+import type { CallMessage, InitMessage, MigrateMessage, RequestMessage, ShutdownMessage } from "../schemas/messages.ts";
 import { answerRequest } from "./answer-request.ts";
 import { databaseLink } from "./database-link.ts";
 import { HostCalls } from "./host-calls.ts";
+import { hostServices } from "./host-services.ts";
 import { messageOf } from "./error-message.ts";
 import { toLogFrame } from "./log-frame.ts";
 import { type ImportModule, loadPlugin } from "./plugin-loader.ts";
@@ -55,9 +56,10 @@ export const DEFAULT_SHUTDOWN_DEADLINE_MS = 5_000;
 
 /**
  * Optional features this runner announces in `hello`; the host enables the ones it wants for the
- * session in `init.features`. "database": the plugin may send `query` and `transaction`.
+ * session in `init.features`. "database": the plugin may send `query` and `transaction`; "calls":
+ * either side may send `call` (host services one way, the plugin's entry points the other).
  */
-export const RUNNER_FEATURES: readonly string[] = Object.freeze(["database"]);
+export const RUNNER_FEATURES: readonly string[] = Object.freeze(["database", "calls"]);
 
 type State = "awaiting-init" | "starting" | "ready" | "stopping" | "closed";
 
@@ -72,6 +74,7 @@ export class Session {
   #state: State = "awaiting-init";
   #plugin: StartedPlugin | undefined;
   #maxBodyBytes = DEFAULT_MAX_BODY_BYTES;
+  #callsEnabled = false;
   readonly #calls = new HostCalls((frame) => this.#send(frame));
 
   constructor(io: SessionIo) {
@@ -147,10 +150,14 @@ export class Session {
         }
         return;
       case "queryResult":
+      case "callResult":
         if (!this.#calls.settle(frame)) {
-          return this.#violation(`the host sent "queryResult" for id ${frame.id}, which this runner never used for a call`);
+          return this.#violation(`the host sent "${frame.type}" for id ${frame.id}, which this runner never used for a call`);
         }
         return;
+      case "call":
+        if (!this.#callsEnabled) return this.#violation(`the host sent "call" (id ${frame.id}) without enabling the "calls" feature`);
+        return void this.#onCall(frame);
       case "migrate":
         return void this.#migrate(frame);
       default:
@@ -169,8 +176,10 @@ export class Session {
     }
     if (frame.maxBodyBytes > 0) this.#maxBodyBytes = frame.maxBodyBytes;
     const database = frame.features.includes("database") ? databaseLink(this.#calls) : undefined;
+    this.#callsEnabled = frame.features.includes("calls");
+    const host = this.#callsEnabled ? hostServices(this.#calls) : undefined;
     try {
-      const plugin = await loadPlugin(frame, (record) => this.log(record), this.#io.importModule, database);
+      const plugin = await loadPlugin(frame, (record) => this.log(record), this.#io.importModule, database, host);
       if (this.#state !== "starting") return; // a shutdown or a violation ended the session meanwhile
       this.#plugin = plugin;
       this.#state = "ready";
@@ -198,6 +207,27 @@ export class Session {
       const sqlState = error instanceof MigrationError ? error.sqlState : "";
       const message = `Plugin "${plugin.context.name}": migrate ${frame.action}: ${messageOf(error)}`;
       this.#sendError(frame.id, ErrorCode.MIGRATION_FAILED, message, sqlState);
+    }
+  }
+
+  /** The host calls one of the plugin's entry points: answered with `callResult`, or `error` without ending the session. */
+  async #onCall(frame: CallMessage): Promise<void> {
+    const plugin = this.#plugin;
+    if (this.#state !== "ready" || plugin === undefined) {
+      return this.#sendError(frame.id, ErrorCode.PLUGIN_UNAVAILABLE, `The plugin is not ready; "${frame.method}" was not run.`);
+    }
+    let payload: unknown;
+    try {
+      payload = frame.payloadJson === "" ? null : JSON.parse(frame.payloadJson);
+    } catch (error) {
+      return this.#sendError(frame.id, ErrorCode.CALL_FAILED, `"${frame.method}": the payload is not JSON: ${messageOf(error)}`);
+    }
+    try {
+      const result = await plugin.handleCall(frame.method, payload);
+      this.#send({ type: "callResult", id: frame.id, payloadJson: result === undefined ? "" : JSON.stringify(result) });
+    } catch (error) {
+      const code = error instanceof CorralError ? error.code : ErrorCode.CALL_FAILED;
+      this.#sendError(frame.id, code, messageOf(error));
     }
   }
 

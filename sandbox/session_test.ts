@@ -97,10 +97,10 @@ Deno.test("session: hello goes first, then init is answered by ready with the ro
     type: "hello",
     id: 0,
     protocolMajor: 1,
-    protocolMinor: 0,
+    protocolMinor: 1,
     sdkVersion: "0.1.0",
     runtimeVersion: `deno ${Deno.version.deno}`,
-    features: ["database"],
+    features: ["database", "calls"],
   });
   host.init();
   deepStrictEqual(await host.next((f) => f.type === "ready"), { type: "ready", id: 1, routeCount: 7 });
@@ -149,7 +149,7 @@ Deno.test("session: a protocol major mismatch is refused with CORRAL_E_PROTOCOL_
   ok(error.type === "error");
   strictEqual(error.id, 1);
   strictEqual(error.code, ErrorCode.PROTOCOL_VERSION);
-  match(error.message, /speaks protocol 2\.3 but this plugin runner \(SDK 0\.1\.0\) speaks 1\.0/);
+  match(error.message, /speaks protocol 2\.3 but this plugin runner \(SDK 0\.1\.0\) speaks 1\.1/);
   strictEqual(host.exitCode, ExitCode.START_FAILED);
 });
 

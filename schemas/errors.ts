@@ -61,6 +61,14 @@ export const ErrorCode = {
   MIGRATION_FAILED: "CORRAL_E_MIGRATION_FAILED",
   /** The data folder is in use by another running host (its embedded Postgres holds the lock). */
   DATA_DIR_LOCKED: "CORRAL_E_DATA_DIR_LOCKED",
+  /** A plugin called a host service its manifest does not grant (an event it does not emit...). */
+  CALL_DENIED: "CORRAL_E_CALL_DENIED",
+  /** A call named a method the other side does not have (or the plugin did not define). */
+  CALL_UNKNOWN: "CORRAL_E_CALL_UNKNOWN",
+  /** A call's method threw or answered something unusable; the message is the callee's. */
+  CALL_FAILED: "CORRAL_E_CALL_FAILED",
+  /** A call was not answered in time. */
+  CALL_TIMEOUT: "CORRAL_E_CALL_TIMEOUT",
 } as const;
 
 /** One of the values of {@linkcode ErrorCode}. */

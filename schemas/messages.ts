@@ -8,7 +8,7 @@
 /** Protocol major version; peers with different majors refuse each other. Mirrors protocol.capnp. */
 export const PROTOCOL_MAJOR = 1;
 /** Protocol minor version. Mirrors protocol.capnp. */
-export const PROTOCOL_MINOR = 0;
+export const PROTOCOL_MINOR = 1;
 
 /** Log levels, in the order of the schema's `LogRecord.Level` enum. */
 export const LOG_LEVELS = ["debug", "info", "warn", "error"] as const;
@@ -153,6 +153,24 @@ export interface MigrateResultMessage {
   readonly resultJson: string;
 }
 
+/**
+ * Either way (feature "calls"): run the named method on the other side. The payload is one JSON
+ * value ("" for null). Methods and their payloads are listed in docs/protocol.md.
+ */
+export interface CallMessage {
+  readonly type: "call";
+  readonly id: number;
+  readonly method: string;
+  readonly payloadJson: string;
+}
+
+/** Either way: the answer to the `call` with the same id. */
+export interface CallResultMessage {
+  readonly type: "callResult";
+  readonly id: number;
+  readonly payloadJson: string;
+}
+
 /** What the plugin side may send. Anything else arriving at the host is a protocol violation. */
 export type PluginToHost =
   | HelloMessage
@@ -164,7 +182,9 @@ export type PluginToHost =
   | ErrorMessage
   | QueryMessage
   | TransactionMessage
-  | MigrateResultMessage;
+  | MigrateResultMessage
+  | CallMessage
+  | CallResultMessage;
 
 /** What the host may send. */
 export type HostToPlugin =
@@ -174,4 +194,6 @@ export type HostToPlugin =
   | ShutdownMessage
   | ErrorMessage
   | QueryResultMessage
-  | MigrateMessage;
+  | MigrateMessage
+  | CallMessage
+  | CallResultMessage;

@@ -21,7 +21,7 @@
 const protocolMajor :UInt16 = 1;
 # Peers with different majors refuse each other in the handshake.
 
-const protocolMinor :UInt16 = 0;
+const protocolMinor :UInt16 = 1;
 # Informational: the highest minor revision this schema describes.
 
 struct Frame {
@@ -93,6 +93,16 @@ struct Frame {
 
     migrateResult @18 :MigrateResult;
     # Plugin -> host, answers `migrate`.
+
+    call @19 :Call;
+    # Either way, only with feature "calls" (minor 1): ask the other side to run one named method.
+    # Plugin -> host: a host service (events.emit, extensions.gather, cache.*); the host checks
+    # each against the plugin's manifest and answers `error` CORRAL_E_CALL_DENIED when it is not
+    # granted. Host -> plugin: an entry point the plugin defined (hooks.*, events.deliver,
+    # extensions.contribute, commands.run, templates.*). Answered by `callResult` or `error`.
+
+    callResult @20 :CallResult;
+    # Either way, answers the `call` with the same id (the side that called chose it).
   }
 }
 
@@ -105,7 +115,7 @@ struct Hello {
   # Informational, e.g. "deno 2.9.6".
   features @4 :List(Text);
   # Optional protocol features this peer understands: "database" (it may send `query` and
-  # `transaction`); "stream-body" is reserved.
+  # `transaction`); "calls" (either side may send `call`); "stream-body" is reserved.
 }
 
 struct Init {
@@ -238,4 +248,18 @@ struct MigrateCommand {
 struct MigrateResult {
   resultJson @0 :Text;
   # {"applied": [names], "pending": [names], "executed": [{"name", "direction", "status"}]}
+}
+
+struct Call {
+  method @0 :Text;
+  # Dot-separated, e.g. "events.emit" or "hooks.beforeRequest"; the full list, with each
+  # payload's shape, is in docs/protocol.md. An unknown method is answered with `error`
+  # CORRAL_E_CALL_UNKNOWN, not a protocol violation, so either side can add methods in a minor.
+  payloadJson @1 :Text;
+  # The arguments as one JSON value ("" means null).
+}
+
+struct CallResult {
+  payloadJson @0 :Text;
+  # The method's result as one JSON value ("" means null).
 }

@@ -70,6 +70,15 @@ export function encodeWithCapnpTs(message: HostToPlugin): Uint8Array {
     case "migrate":
       frame.initMigrate().setAction(MIGRATE_ACTIONS.indexOf(message.action) as MigrateCommand_Action);
       break;
+    case "call": {
+      const call = frame.initCall();
+      call.setMethod(message.method);
+      call.setPayloadJson(message.payloadJson);
+      break;
+    }
+    case "callResult":
+      frame.initCallResult().setPayloadJson(message.payloadJson);
+      break;
   }
   return new Uint8Array(msg.toArrayBuffer());
 }
@@ -190,6 +199,12 @@ function readFrame(frame: Frame): PluginToHost {
     }
     case Frame_Which.MIGRATE_RESULT:
       return { type: "migrateResult", id, resultJson: frame.getMigrateResult().getResultJson() };
+    case Frame_Which.CALL: {
+      const call = frame.getCall();
+      return { type: "call", id, method: call.getMethod(), payloadJson: call.getPayloadJson() };
+    }
+    case Frame_Which.CALL_RESULT:
+      return { type: "callResult", id, payloadJson: frame.getCallResult().getPayloadJson() };
     default:
       throw new ProtocolViolation(`a plugin may not send a frame of kind ${Frame_Which[frame.which()] ?? frame.which()}`);
   }

@@ -151,6 +151,15 @@ export function encodeWithCapnpEs(frame: Frame): Uint8Array {
     case "migrateResult":
       root._initMigrateResult().resultJson = frame.resultJson;
       break;
+    case "call": {
+      const m = root._initCall();
+      m.method = frame.method;
+      m.payloadJson = frame.payloadJson;
+      break;
+    }
+    case "callResult":
+      root._initCallResult().payloadJson = frame.payloadJson;
+      break;
   }
   return new Uint8Array(message.toArrayBuffer());
 }
@@ -296,10 +305,14 @@ function readFrame(root: wire.Frame): Frame {
     }
     case wire.Frame_Which.MIGRATE_RESULT:
       return { type: "migrateResult", id, resultJson: root.migrateResult.resultJson };
+    case wire.Frame_Which.CALL:
+      return { type: "call", id, method: root.call.method, payloadJson: root.call.payloadJson };
+    case wire.Frame_Which.CALL_RESULT:
+      return { type: "callResult", id, payloadJson: root.callResult.payloadJson };
     case wire.Frame_Which.UNSPECIFIED:
       throw violation(`frame ${id} names no message (union member "unspecified")`);
     default:
-      throw violation(`frame ${id} holds union member ${which as number}, unknown to protocol 1.0`);
+      throw violation(`frame ${id} holds union member ${which as number}, unknown to protocol 1.1`);
   }
 }
 

@@ -6,7 +6,13 @@
  */
 
 import type { Kysely } from "kysely";
+import { CorralError, ErrorCode } from "../../schemas/errors.ts";
 import type { MigrateAction } from "../../schemas/messages.ts";
+import { EMPTY_CONTEXT, type RequestContext } from "../../schemas/request-context.ts";
+import { PLUGIN_CALLS } from "./_calls.ts";
+import type { HostServices, PluginInternals } from "./_plugin-internals.ts";
+
+export type { HostServices, PluginInternals } from "./_plugin-internals.ts";
 import type { MigrateReport } from "./db/migrations.ts";
 import type {
   JsonObject,
@@ -32,8 +38,16 @@ export interface StartedPlugin {
   readonly context: PluginContext;
   /** `app.routes.length`, or 0 for an app that does not expose routes. */
   readonly routeCount: number;
-  /** Runs one request through the app; rejects only when the app itself fails to answer. */
-  fetch(request: Request): Promise<Response>;
+  /**
+   * Runs one request through the app, with the host's request context (`c.env.request`);
+   * rejects only when the app itself fails to answer.
+   */
+  fetch(request: Request, requestContext?: RequestContext): Promise<Response>;
+  /**
+   * Runs one of the plugin's entry points the host calls (`hooks.*`, `events.deliver`...).
+   * @throws CorralError CALL_UNKNOWN for a method the plugin does not define, CALL_FAILED when it throws.
+   */
+  handleCall(method: string, payload: unknown): Promise<unknown>;
   /** Runs the shutdown hook, if any. */
   stop(): Promise<void>;
   /**
@@ -55,7 +69,14 @@ export interface StartOptions {
   readonly applyMigrations?: boolean;
   /** What reading `ctx.db` without a database says (a TypeError); defaults to the manifest hint. */
   readonly noDatabase?: string;
+  /** The host's services; without them (old host, tests) calls fail with CORRAL_E_CALL_UNKNOWN. */
+  readonly host?: HostServices;
 }
+
+/** Host services of a plugin started without them. */
+const NO_HOST: HostServices = {
+  call: (method) => Promise.reject(new CorralError(ErrorCode.CALL_UNKNOWN, `no host to call "${method}" (the plugin runs without Corral's host)`)),
+};
 
 /** Whether `value` is a definition made by `definePlugin()`. */
 export function isPluginDefinition(value: unknown): value is PluginDefinition {
@@ -100,7 +121,9 @@ export function createLogger(sink: LogSink): Logger {
  */
 export async function startPlugin(definition: PluginDefinition, options: StartOptions): Promise<StartedPlugin> {
   const { database } = options;
-  const context = createContext(options);
+  const host = options.host ?? NO_HOST;
+  const context = createContext(options, host);
+  const internals: PluginInternals = { definition, context, host };
   const migrations = definition.migrations ?? {};
   const migrate = async (action: MigrateAction): Promise<MigrateReport> => {
     if (database === undefined) throw new TypeError(noDatabase(options));
@@ -117,8 +140,10 @@ export async function startPlugin(definition: PluginDefinition, options: StartOp
   return {
     context,
     routeCount: Array.isArray(app.routes) ? app.routes.length : 0,
-    async fetch(request) {
-      const response = await app.fetch(request, context);
+    async fetch(request, requestContext = EMPTY_CONTEXT) {
+      // One cheap object per request: the shared context as prototype, the request's own values on top.
+      const env = requestContext === EMPTY_CONTEXT ? context : Object.create(context, { request: { value: requestContext, enumerable: true } });
+      const response = await app.fetch(request, env);
       if (!(response instanceof Response)) {
         throw new TypeError(`the app's fetch() returned ${typeof response} instead of a Response`);
       }
@@ -126,6 +151,18 @@ export async function startPlugin(definition: PluginDefinition, options: StartOp
     },
     async stop() {
       await definition.shutdown?.(context);
+    },
+    async handleCall(method, payload) {
+      const handler = Object.hasOwn(PLUGIN_CALLS, method) ? PLUGIN_CALLS[method] : undefined;
+      if (handler === undefined) {
+        throw new CorralError(ErrorCode.CALL_UNKNOWN, `plugin "${context.name}" has no entry point "${method}"`);
+      }
+      try {
+        return await handler(internals, payload);
+      } catch (error) {
+        if (error instanceof CorralError) throw error;
+        throw new CorralError(ErrorCode.CALL_FAILED, `plugin "${context.name}": "${method}" threw: ${error instanceof Error ? error.message : String(error)}`);
+      }
     },
     migrate,
   };
@@ -135,12 +172,13 @@ export async function startPlugin(definition: PluginDefinition, options: StartOp
  * The frozen context. `db` is a getter that is not enumerable, so that spreading or logging the
  * context of a plugin without a database does not throw.
  */
-function createContext(options: StartOptions): PluginContext {
+function createContext(options: StartOptions, _host: HostServices): PluginContext {
   const context = {
     name: options.name,
     version: options.version,
     config: options.config,
     log: createLogger(options.sink),
+    request: EMPTY_CONTEXT,
   } as PluginContext;
   const { database } = options;
   Object.defineProperty(context, "db", {

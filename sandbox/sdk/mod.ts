@@ -38,4 +38,5 @@ export type {
   PluginDefinition,
   PluginEnv,
   PluginMigrations,
+  RequestInfo,
 } from "./types.ts";

@@ -108,6 +108,30 @@ export interface Logger {
 }
 
 /**
+ * What the host knows about the request being answered: `c.env.request` in a handler. Outside a
+ * request (in `init`, `shutdown`, event handlers) every field is empty.
+ *
+ * @example
+ * ```ts
+ * import { definePlugin, type PluginEnv } from "@corral/sdk";
+ * import { Hono } from "hono";
+ *
+ * const app = new Hono<PluginEnv>();
+ * app.get("/me", (c) => c.json({ user: c.env.request.locals.user ?? null, requestId: c.env.request.requestId }));
+ *
+ * export default definePlugin({ app });
+ * ```
+ */
+export interface RequestInfo {
+  /** The request's id, also in the host's access log and the `x-request-id` response header. */
+  readonly requestId: string;
+  /** The token a form must send back in its `_csrf` field (or the `x-csrf-token` header). */
+  readonly csrfToken: string;
+  /** Values global `beforeRequest` hooks attached, e.g. `user` from an auth plugin. */
+  readonly locals: Readonly<Record<string, unknown>>;
+}
+
+/**
  * What a plugin is given by the host: who it is, its configuration, its logger and, when its
  * manifest says `"database": true`, its database. The runner passes it to the `init` and
  * `shutdown` hooks, and to every request as Hono's `c.env` (type the app with
@@ -135,6 +159,8 @@ export interface PluginContext<DB = unknown> {
   readonly config: JsonObject;
   /** Where the plugin's log records go. */
   readonly log: Logger;
+  /** The request being answered (in a handler); empty values outside a request. */
+  readonly request: RequestInfo;
   /**
    * The plugin's own Postgres database, as a Kysely instance typed with `DB`. The plugin sees
    * only its own schema; its migrations have run before `init`. Values arrive as node-postgres

@@ -71,7 +71,7 @@ handshake("a runner speaking another protocol major is refused at once, with bot
     const plugin = health.plugins.find((p) => p.name === "echo")!;
     return plugin.state === "failed" ? plugin : undefined;
   }, 10_000, "echo to be failed");
-  assert.match(echo.failure!, /speaks protocol 99\.0, this host speaks 1\.0/);
+  assert.match(echo.failure!, /speaks protocol 99\.0, this host speaks 1\.1/);
   assert.is(echo.restarts, 0, "a version mismatch is not retried");
   const res = await fetch(`${t.url}/plugins/echo/`);
   assert.is(res.status, 503);

@@ -67,8 +67,10 @@ export const Frame_Which = {
 */
   LOG: 11,
   /**
-* Either way: the message with this id failed (a request, init...). With id 0, a fatal error
-* of the whole session, sent just before the sender closes the stream.
+* Either way: the message with this id failed. From the plugin it answers one of the host's
+* messages (init, request, migrate); from the host, one of the plugin's calls (query,
+* transaction): each side numbers what it asks. With id 0, a fatal error of the whole
+* session, sent just before the sender closes the stream.
 *
 */
   ERROR: 12,
@@ -100,7 +102,21 @@ export const Frame_Which = {
 * Plugin -> host, answers `migrate`.
 *
 */
-  MIGRATE_RESULT: 17
+  MIGRATE_RESULT: 17,
+  /**
+* Either way, only with feature "calls" (minor 1): ask the other side to run one named method.
+* Plugin -> host: a host service (events.emit, extensions.gather, cache.*); the host checks
+* each against the plugin's manifest and answers `error` CORRAL_E_CALL_DENIED when it is not
+* granted. Host -> plugin: an entry point the plugin defined (hooks.*, events.deliver,
+* extensions.contribute, commands.run, templates.*). Answered by `callResult` or `error`.
+*
+*/
+  CALL: 18,
+  /**
+* Either way, answers the `call` with the same id (the side that called chose it).
+*
+*/
+  CALL_RESULT: 19
 } as const;
 export type Frame_Which = (typeof Frame_Which)[keyof typeof Frame_Which];
 /**
@@ -126,6 +142,8 @@ export class Frame extends $.Struct {
   static readonly TRANSACTION = Frame_Which.TRANSACTION;
   static readonly MIGRATE = Frame_Which.MIGRATE;
   static readonly MIGRATE_RESULT = Frame_Which.MIGRATE_RESULT;
+  static readonly CALL = Frame_Which.CALL;
+  static readonly CALL_RESULT = Frame_Which.CALL_RESULT;
   static readonly _capnp = {
     displayName: "Frame",
     id: "bae04699baad77a4",
@@ -407,8 +425,10 @@ export class Frame extends $.Struct {
     return $.utils.disown(this.error);
   }
   /**
-* Either way: the message with this id failed (a request, init...). With id 0, a fatal error
-* of the whole session, sent just before the sender closes the stream.
+* Either way: the message with this id failed. From the plugin it answers one of the host's
+* messages (init, request, migrate); from the host, one of the plugin's calls (query,
+* transaction): each side numbers what it asks. With id 0, a fatal error of the whole
+* session, sent just before the sender closes the stream.
 *
 */
   get error(): Error {
@@ -578,6 +598,68 @@ export class Frame extends $.Struct {
     $.utils.setUint16(4, 17, this);
     $.utils.copyFrom(value, $.utils.getPointer(0, this));
   }
+  _adoptCall(value: $.Orphan<Call>): void {
+    $.utils.setUint16(4, 18, this);
+    $.utils.adopt(value, $.utils.getPointer(0, this));
+  }
+  _disownCall(): $.Orphan<Call> {
+    return $.utils.disown(this.call);
+  }
+  /**
+* Either way, only with feature "calls" (minor 1): ask the other side to run one named method.
+* Plugin -> host: a host service (events.emit, extensions.gather, cache.*); the host checks
+* each against the plugin's manifest and answers `error` CORRAL_E_CALL_DENIED when it is not
+* granted. Host -> plugin: an entry point the plugin defined (hooks.*, events.deliver,
+* extensions.contribute, commands.run, templates.*). Answered by `callResult` or `error`.
+*
+*/
+  get call(): Call {
+    $.utils.testWhich("call", $.utils.getUint16(4, this), 18, this);
+    return $.utils.getStruct(0, Call, this);
+  }
+  _hasCall(): boolean {
+    return !$.utils.isNull($.utils.getPointer(0, this));
+  }
+  _initCall(): Call {
+    $.utils.setUint16(4, 18, this);
+    return $.utils.initStructAt(0, Call, this);
+  }
+  get _isCall(): boolean {
+    return $.utils.getUint16(4, this) === 18;
+  }
+  set call(value: Call) {
+    $.utils.setUint16(4, 18, this);
+    $.utils.copyFrom(value, $.utils.getPointer(0, this));
+  }
+  _adoptCallResult(value: $.Orphan<CallResult>): void {
+    $.utils.setUint16(4, 19, this);
+    $.utils.adopt(value, $.utils.getPointer(0, this));
+  }
+  _disownCallResult(): $.Orphan<CallResult> {
+    return $.utils.disown(this.callResult);
+  }
+  /**
+* Either way, answers the `call` with the same id (the side that called chose it).
+*
+*/
+  get callResult(): CallResult {
+    $.utils.testWhich("callResult", $.utils.getUint16(4, this), 19, this);
+    return $.utils.getStruct(0, CallResult, this);
+  }
+  _hasCallResult(): boolean {
+    return !$.utils.isNull($.utils.getPointer(0, this));
+  }
+  _initCallResult(): CallResult {
+    $.utils.setUint16(4, 19, this);
+    return $.utils.initStructAt(0, CallResult, this);
+  }
+  get _isCallResult(): boolean {
+    return $.utils.getUint16(4, this) === 19;
+  }
+  set callResult(value: CallResult) {
+    $.utils.setUint16(4, 19, this);
+    $.utils.copyFrom(value, $.utils.getPointer(0, this));
+  }
   toString(): string { return "Frame_" + super.toString(); }
   which(): Frame_Which {
     return $.utils.getUint16(4, this) as Frame_Which;
@@ -628,7 +710,8 @@ export class Hello extends $.Struct {
     return $.utils.disown(this.features);
   }
   /**
-* Optional protocol features this peer understands (e.g. "stream-body"); empty in 1.0.
+* Optional protocol features this peer understands: "database" (it may send `query` and
+* `transaction`); "calls" (either side may send `call`); "stream-body" is reserved.
 *
 */
   get features(): $.List<string> {
@@ -1188,4 +1271,52 @@ export class MigrateResult extends $.Struct {
     $.utils.setText(0, value, this);
   }
   toString(): string { return "MigrateResult_" + super.toString(); }
+}
+export class Call extends $.Struct {
+  static readonly _capnp = {
+    displayName: "Call",
+    id: "e16bdd41cbab5505",
+    size: new $.ObjectSize(0, 2),
+  };
+  /**
+* Dot-separated, e.g. "events.emit" or "hooks.beforeRequest"; the full list, with each
+* payload's shape, is in docs/protocol.md. An unknown method is answered with `error`
+* CORRAL_E_CALL_UNKNOWN, not a protocol violation, so either side can add methods in a minor.
+*
+*/
+  get method(): string {
+    return $.utils.getText(0, this);
+  }
+  set method(value: string) {
+    $.utils.setText(0, value, this);
+  }
+  /**
+* The arguments as one JSON value ("" means null).
+*
+*/
+  get payloadJson(): string {
+    return $.utils.getText(1, this);
+  }
+  set payloadJson(value: string) {
+    $.utils.setText(1, value, this);
+  }
+  toString(): string { return "Call_" + super.toString(); }
+}
+export class CallResult extends $.Struct {
+  static readonly _capnp = {
+    displayName: "CallResult",
+    id: "fc7168f1de68f77f",
+    size: new $.ObjectSize(0, 1),
+  };
+  /**
+* The method's result as one JSON value ("" means null).
+*
+*/
+  get payloadJson(): string {
+    return $.utils.getText(0, this);
+  }
+  set payloadJson(value: string) {
+    $.utils.setText(0, value, this);
+  }
+  toString(): string { return "CallResult_" + super.toString(); }
 }

@@ -22,7 +22,9 @@ export declare enum Frame_Which {
     QUERY_RESULT = 14,
     TRANSACTION = 15,
     MIGRATE = 16,
-    MIGRATE_RESULT = 17
+    MIGRATE_RESULT = 17,
+    CALL = 18,
+    CALL_RESULT = 19
 }
 export declare class Frame extends __S {
     static readonly UNSPECIFIED = Frame_Which.UNSPECIFIED;
@@ -43,6 +45,8 @@ export declare class Frame extends __S {
     static readonly TRANSACTION = Frame_Which.TRANSACTION;
     static readonly MIGRATE = Frame_Which.MIGRATE;
     static readonly MIGRATE_RESULT = Frame_Which.MIGRATE_RESULT;
+    static readonly CALL = Frame_Which.CALL;
+    static readonly CALL_RESULT = Frame_Which.CALL_RESULT;
     static readonly _capnp: {
         displayName: string;
         id: string;
@@ -156,6 +160,20 @@ export declare class Frame extends __S {
     initMigrateResult(): MigrateResult;
     isMigrateResult(): boolean;
     setMigrateResult(value: MigrateResult): void;
+    adoptCall(value: capnp.Orphan<Call>): void;
+    disownCall(): capnp.Orphan<Call>;
+    getCall(): Call;
+    hasCall(): boolean;
+    initCall(): Call;
+    isCall(): boolean;
+    setCall(value: Call): void;
+    adoptCallResult(value: capnp.Orphan<CallResult>): void;
+    disownCallResult(): capnp.Orphan<CallResult>;
+    getCallResult(): CallResult;
+    hasCallResult(): boolean;
+    initCallResult(): CallResult;
+    isCallResult(): boolean;
+    setCallResult(value: CallResult): void;
     toString(): string;
     which(): Frame_Which;
 }
@@ -404,5 +422,27 @@ export declare class MigrateResult extends __S {
     };
     getResultJson(): string;
     setResultJson(value: string): void;
+    toString(): string;
+}
+export declare class Call extends __S {
+    static readonly _capnp: {
+        displayName: string;
+        id: string;
+        size: capnp.ObjectSize;
+    };
+    getMethod(): string;
+    setMethod(value: string): void;
+    getPayloadJson(): string;
+    setPayloadJson(value: string): void;
+    toString(): string;
+}
+export declare class CallResult extends __S {
+    static readonly _capnp: {
+        displayName: string;
+        id: string;
+        size: capnp.ObjectSize;
+    };
+    getPayloadJson(): string;
+    setPayloadJson(value: string): void;
     toString(): string;
 }

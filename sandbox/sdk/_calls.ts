@@ -1,0 +1,17 @@
+/**
+ * The plugin's entry points the host may call (`call` frames from the host), by method name.
+ * Each SDK feature (hooks, events, extension points, commands, templates) adds its methods here.
+ *
+ * @module
+ */
+
+import type { PluginInternals } from "./_plugin-internals.ts";
+
+/** Runs one host call for a plugin; a throw is answered with CORRAL_E_CALL_FAILED. */
+export type PluginCallHandler = (plugin: PluginInternals, payload: unknown) => unknown;
+
+/** Every entry point, by method. */
+export const PLUGIN_CALLS: Readonly<Record<string, PluginCallHandler>> = Object.freeze({
+  /** Answers with the plugin's name: lets the host check the call path end to end. */
+  "corral.echo": (plugin: PluginInternals, payload: unknown) => ({ plugin: plugin.context.name, payload }),
+});
