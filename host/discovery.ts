@@ -21,8 +21,8 @@ export interface Discovery {
 }
 
 /**
- * Loads every plugin folder directly under `pluginsDir`, in name order. When two folders declare
- * the same plugin name, the first folder in that order wins and the other is reported.
+ * Loads every plugin folder directly under `pluginsDir`, in name order. Two folders may declare
+ * the same plugin name here: the resolver (plugins/resolve-load-order.ts) picks one and says why.
  */
 export async function discoverPlugins(pluginsDir: string): Promise<Discovery> {
   let entries;
@@ -34,21 +34,12 @@ export async function discoverPlugins(pluginsDir: string): Promise<Discovery> {
   }
   const found: LoadedManifest[] = [];
   const invalid: InvalidPlugin[] = [];
-  const byName = new Map<string, string>();
   const folders = entries.filter((e) => e.isDirectory() && !e.name.startsWith(".")).map((e) => e.name).sort();
   for (const folder of folders) {
     const dir = join(pluginsDir, folder);
     if (!(await hasManifest(dir))) continue; // not a plugin folder
     try {
-      const loaded = await loadManifest(dir);
-      const owner = byName.get(loaded.manifest.name);
-      if (owner !== undefined) {
-        invalid.push({ dir, code: ErrorCode.MANIFEST_INVALID,
-          message: `${loaded.file}: plugin name "${loaded.manifest.name}" is already used by ${owner}; rename one of them` });
-        continue;
-      }
-      byName.set(loaded.manifest.name, dir);
-      found.push(loaded);
+      found.push(await loadManifest(dir));
     } catch (error) {
       invalid.push({
         dir,

@@ -3,6 +3,7 @@
  * grants, plus the folders that could not be loaded and why.
  */
 import type { InvalidPlugin } from "./discovery.ts";
+import type { BlockedPlugin } from "./plugins/resolve-load-order.ts";
 import type { PluginHealth } from "./supervisor.ts";
 
 /** "ok": every plugin ready; "degraded": some plugin is not; "stopping": draining for shutdown. */
@@ -12,8 +13,24 @@ export interface HealthReport {
   readonly status: HostStatus;
   readonly version: string;
   readonly uptimeMs: number;
-  readonly plugins: readonly PluginHealth[];
+  /** In name order. */
+  readonly plugins: readonly (PluginHealth | BlockedPluginHealth)[];
   readonly invalid: readonly InvalidPlugin[];
+}
+
+/** A valid plugin held back, not started and not mounted, because a plugin it needs cannot run. */
+export interface BlockedPluginHealth {
+  readonly name: string;
+  readonly version: string;
+  readonly state: "blocked";
+  /** The refused or failed plugin at the end of `chain`. */
+  readonly blockedBy: string;
+  /** From this plugin to the fault, e.g. ["c", "b", "a"]. */
+  readonly chain: readonly string[];
+  /** CORRAL_E_DEPENDENCY_BLOCKED. */
+  readonly code: string;
+  /** Why, naming the chain: `plugin "c" is blocked by "b" (c -> b -> a): …`. */
+  readonly failure: string;
 }
 
 export function buildHealthReport(input: {
@@ -22,13 +39,17 @@ export function buildHealthReport(input: {
   plugins: readonly PluginHealth[];
   invalid: readonly InvalidPlugin[];
   stopping: boolean;
+  blocked?: readonly BlockedPlugin[];
 }): HealthReport {
-  const allReady = input.plugins.every((p) => p.state === "ready") && input.invalid.length === 0;
+  const blocked = (input.blocked ?? []).map((b): BlockedPluginHealth =>
+    ({ name: b.name, version: b.version, state: "blocked", blockedBy: b.blockedBy, chain: b.chain, code: b.code, failure: b.message }));
+  const plugins = [...input.plugins, ...blocked].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  const allReady = plugins.every((p) => p.state === "ready") && input.invalid.length === 0;
   return {
     status: input.stopping ? "stopping" : allReady ? "ok" : "degraded",
     version: input.version,
     uptimeMs: Date.now() - input.startedAt,
-    plugins: input.plugins,
+    plugins,
     invalid: input.invalid,
   };
 }

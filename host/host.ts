@@ -7,7 +7,6 @@ import type { AddressInfo } from "node:net";
 import { networkInterfaces } from "node:os";
 import type { Server } from "node:http";
 import { createAdaptorServer } from "@hono/node-server";
-import semver from "semver";
 import { CorralError, ErrorCode } from "../schemas/errors.ts";
 import { openHostDatabase } from "./db/connect.ts";
 import type { HostDatabase } from "./db/connect.ts";
@@ -26,6 +25,10 @@ import type { Logger } from "./logger.ts";
 import { buildLaunchPlan, describeGrants } from "./permission-flags.ts";
 import type { RuntimePaths } from "./permission-flags.ts";
 import { loadPolicy, withRuntimeDenies } from "./policy.ts";
+import { resolveLoadOrder } from "./plugins/resolve-load-order.ts";
+import type { BlockedPlugin } from "./plugins/resolve-load-order.ts";
+import { startInOrder } from "./plugins/start-in-order.ts";
+import { StateWatch } from "./plugins/state-watch.ts";
 import { resolveRuntimePaths } from "./runtime-paths.ts";
 import { ServiceRegistry } from "./services/registry.ts";
 import { Supervisor } from "./supervisor.ts";
@@ -58,7 +61,10 @@ export interface RunningHost {
   readonly adminToken: string;
   readonly port: number;
   health(): HealthReport;
-  /** Resolves when every plugin has started or failed its first start. */
+  /**
+   * Resolves when every plugin has started, failed its first start, or been blocked. Plugins
+   * start in dependency order: one that others need is waited for until it is ready or failed.
+   */
   readonly started: Promise<void>;
   close(reason: string): Promise<void>;
 }
@@ -96,6 +102,9 @@ export async function startHost(config: HostConfig): Promise<RunningHost> {
   // Host services plugins may call (events, extension points, cache...); each feature registers its own.
   const services = new ServiceRegistry();
   const invalid: InvalidPlugin[] = [];
+  const blocked = new Map<string, BlockedPlugin>();
+  const refusedAtSetup = new Map<string, string>();
+  const states = new StateWatch();
   const inFlight = { count: 0 };
   let stopping = false;
 
@@ -105,6 +114,7 @@ export async function startHost(config: HostConfig): Promise<RunningHost> {
     plugins: [...supervisors.values()].map((s) => s.health()),
     invalid,
     stopping,
+    blocked: [...blocked.values()],
   });
   const admin = await loadAdminToken(config.dataDir, config.env);
   const app = createApp({
@@ -153,10 +163,27 @@ export async function startHost(config: HostConfig): Promise<RunningHost> {
   const discovery = await discoverPlugins(config.pluginsDir);
   invalid.push(...discovery.invalid);
   for (const bad of discovery.invalid) log.error("plugin skipped", { dir: bad.dir, code: bad.code, error: bad.message });
-  for (const loaded of discovery.found) {
+  // Name conflicts, hostApi and dependencies: see host/plugins/resolve-load-order.ts.
+  const resolution = resolveLoadOrder(discovery.found, HOST_VERSION);
+  for (const refusal of resolution.refused) {
+    invalid.push({ dir: refusal.dir, code: refusal.code, message: refusal.message });
+    log.forPlugin(refusal.name).error("plugin refused", { code: refusal.code, error: refusal.message });
+  }
+  for (const warning of resolution.warnings) log.warn("global hook order", { warning });
+  // A blocked plugin is not started nor mounted; its database pool, if already open, is closed.
+  const holdBack = (plugin: BlockedPlugin) => {
+    if (stopping) return;
+    blocked.set(plugin.name, plugin);
+    supervisors.delete(plugin.name);
+    pluginDatabases.get(plugin.name)?.close().catch((error: unknown) =>
+      log.forPlugin(plugin.name).warn("could not close the plugin's database pool", { error: (error as Error).message }));
+    pluginDatabases.delete(plugin.name);
+    log.forPlugin(plugin.name).error("plugin blocked", { code: plugin.code, blockedBy: plugin.blockedBy, error: plugin.message });
+  };
+  resolution.blocked.forEach(holdBack);
+  for (const loaded of resolution.order) {
     const pluginLog = log.forPlugin(loaded.manifest.name);
     try {
-      assertHostApi(loaded.manifest.name, loaded.manifest.hostApi, loaded.file);
       const plan = buildLaunchPlan({ loaded, policy, paths, hostEnv: config.env });
       pluginLog.info(`grants: ${describeGrants(plan.grants)}`);
       await store.recordLoaded(loaded.manifest);
@@ -181,6 +208,7 @@ export async function startHost(config: HostConfig): Promise<RunningHost> {
         ...(database === undefined ? {} : { database }),
         services,
         onStateChange: (state) => {
+          states.notify(name, state);
           if (supervisorsStopped) return;
           store.recordState(name, state).catch((error: unknown) =>
             pluginLog.warn("could not record the plugin's state", { state, error: (error as Error).message }));
@@ -189,10 +217,12 @@ export async function startHost(config: HostConfig): Promise<RunningHost> {
     } catch (error) {
       const entry = { dir: loaded.dir, code: (error as { code?: string }).code ?? "CORRAL_E_POLICY_DENIED", message: (error as Error).message };
       invalid.push(entry);
+      refusedAtSetup.set(loaded.manifest.name, entry.message.split("\n")[0]!);
       pluginLog.error("plugin refused", { code: entry.code, error: entry.message });
     }
   }
-  const started = Promise.all([...supervisors.values()].map((s) => s.start())).then(() => {
+  // Each plugin starts once the plugins it needs are ready; unrelated plugins start side by side.
+  const started = startInOrder(resolution.order, { supervisors, refusedAtSetup, states, isStopping: () => stopping, onBlocked: holdBack }).then(() => {
     log.info("plugins started", { ready: [...supervisors.values()].filter((s) => s.state === "ready").map((s) => s.name) });
   });
 
@@ -236,14 +266,6 @@ function localAddresses(): string[] {
 
 function hostPort(host: string, port: number): string {
   return host.includes(":") ? `[${host}]:${port}` : `${host}:${port}`;
-}
-
-/** Refuses a plugin whose `hostApi` range this host's version does not satisfy. */
-function assertHostApi(name: string, range: string, file: string): void {
-  if (!semver.satisfies(HOST_VERSION, range, { includePrerelease: true })) {
-    throw new CorralError(ErrorCode.MANIFEST_INVALID,
-      `${file}: /hostApi: plugin "${name}" needs a host matching ${JSON.stringify(range)}, but this host is ${HOST_VERSION}; install a compatible version of the plugin`);
-  }
 }
 
 function listen(server: Server, port: number, hostname: string): Promise<void> {

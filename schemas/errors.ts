@@ -15,6 +15,18 @@ export const ErrorCode = {
   POLICY_DENIED: "CORRAL_E_POLICY_DENIED",
   /** The host policy file itself is invalid. */
   POLICY_INVALID: "CORRAL_E_POLICY_INVALID",
+  /** The plugin's `hostApi` range excludes this host's version. */
+  HOST_API: "CORRAL_E_HOST_API",
+  /** Two plugin folders declare the same name (and so the same mount path); the one sorting first wins. */
+  PLUGIN_CONFLICT: "CORRAL_E_PLUGIN_CONFLICT",
+  /** A plugin depends on a plugin that is not installed. */
+  DEPENDENCY_MISSING: "CORRAL_E_DEPENDENCY_MISSING",
+  /** A plugin depends on a plugin whose installed version is outside the range it asks for. */
+  DEPENDENCY_VERSION: "CORRAL_E_DEPENDENCY_VERSION",
+  /** Plugins depend on each other in a circle; every plugin on the circle is refused. */
+  DEPENDENCY_CYCLE: "CORRAL_E_DEPENDENCY_CYCLE",
+  /** A plugin is held back because a plugin it needs (directly or through others) was refused or failed. */
+  DEPENDENCY_BLOCKED: "CORRAL_E_DEPENDENCY_BLOCKED",
   /** The two sides speak different protocol majors, or the SDK version is not supported. */
   PROTOCOL_VERSION: "CORRAL_E_PROTOCOL_VERSION",
   /** A frame could not be decoded, was over the size cap, or broke the session's rules. */
