@@ -13,6 +13,7 @@ import type { StaticCatalog } from "./catalog.ts";
 import { MAX_CACHED_BYTES, MIN_COMPRESS_BYTES, isCompressible, negotiateEncoding } from "./compression.ts";
 import { etagFor, isNotModified } from "./conditional.ts";
 import { contentTypeFor } from "./content-type.ts";
+import { ifRangeAllows, parseRange } from "./range.ts";
 import { resolveRequestPath } from "./resolve-path.ts";
 
 /** For fingerprinted URLs: the content behind them never changes. */
@@ -34,8 +35,8 @@ export function staticMountOf(rawUrl: string): string | undefined {
 interface StaticAnswer {
   readonly status: number;
   readonly headers: OutgoingHttpHeaders;
-  /** Bytes, or a file to stream (its first `size` bytes); none for 304. */
-  readonly body?: Buffer | string | { readonly path: string; readonly size: number };
+  /** Bytes, or a part of a file to stream (`start` to `end`, inclusive); none for 304. */
+  readonly body?: Buffer | string | { readonly path: string; readonly start: number; readonly end: number };
 }
 
 /**
@@ -78,7 +79,7 @@ async function deliver(result: StaticAnswer, outgoing: ServerResponse): Promise<
   }
   outgoing.writeHead(result.status, result.headers);
   try {
-    await pipeline(createReadStream(body.path, { start: 0, end: body.size - 1 }), outgoing);
+    await pipeline(createReadStream(body.path, { start: body.start, end: body.end }), outgoing);
   } catch {
     outgoing.destroy(); // the client went away, or the file vanished mid-way: nothing to answer
   }
@@ -117,14 +118,19 @@ async function answer(name: string, incoming: IncomingMessage, catalog: StaticCa
   const { file, hash, immutable } = found;
   const type = contentTypeFor(resolved.path);
   const size = file.stats.size;
-  const encoding = isCompressible(type) && size >= MIN_COMPRESS_BYTES && size <= MAX_CACHED_BYTES
+  const strongTag = etagFor(hash, false);
+  const requested = parseRange(header(incoming, "range"), size);
+  const range = requested !== undefined && ifRangeAllows(header(incoming, "if-range"), strongTag, file.stats.mtime) ? requested : undefined;
+  // A range is of the stored bytes, so a ranged answer is never compressed.
+  const encoding = range === undefined && isCompressible(type) && size >= MIN_COMPRESS_BYTES && size <= MAX_CACHED_BYTES
     ? negotiateEncoding(header(incoming, "accept-encoding"))
     : undefined;
   const headers: OutgoingHttpHeaders = {
     "content-type": type,
     "cache-control": immutable ? IMMUTABLE : REVALIDATE,
-    "etag": etagFor(hash, encoding !== undefined),
+    "etag": encoding === undefined ? strongTag : etagFor(hash, true),
     "last-modified": file.stats.mtime.toUTCString(),
+    "accept-ranges": "bytes",
     "x-content-type-options": "nosniff",
   };
   if (isCompressible(type)) headers.vary = "Accept-Encoding";
@@ -134,17 +140,28 @@ async function answer(name: string, incoming: IncomingMessage, catalog: StaticCa
     return { status: 304, headers };
   }
   const read = () => readFile(file.realPath);
+  if (range === "unsatisfiable") {
+    return { status: 416, headers: { ...headers, "content-range": `bytes */${size}`, "content-length": 0 } };
+  }
+  if (range !== undefined) {
+    const partial = { ...headers, "content-range": `bytes ${range.start}-${range.end}/${size}`, "content-length": range.end - range.start + 1 };
+    if (method === "HEAD") return { status: 206, headers: partial };
+    if (size > MAX_CACHED_BYTES) return { status: 206, headers: partial, body: { path: file.realPath, ...range } };
+    const bytes = await catalog.bodies.get(hash, "identity", read);
+    // Null: the file changed since it was hashed; the range no longer means the same bytes.
+    if (bytes !== null) return { status: 206, headers: partial, body: bytes.subarray(range.start, range.end + 1) };
+  }
   if (encoding !== undefined) {
     const compressed = await catalog.bodies.get(hash, encoding, read);
     if (compressed !== null) {
       return { status: 200, headers: { ...headers, "content-encoding": encoding, "content-length": compressed.length }, body: compressed };
     }
-    headers.etag = etagFor(hash, false);
+    headers.etag = strongTag;
   }
   if (method === "HEAD") return { status: 200, headers: { ...headers, "content-length": size } };
   if (size > MAX_CACHED_BYTES) {
     // Large files stream, bounded to the size the headers announce.
-    return { status: 200, headers: { ...headers, "content-length": size }, body: { path: file.realPath, size } };
+    return { status: 200, headers: { ...headers, "content-length": size }, body: { path: file.realPath, start: 0, end: size - 1 } };
   }
   // Null: the file changed since it was hashed; send what is there now.
   const bytes = (await catalog.bodies.get(hash, "identity", read)) ?? await read();

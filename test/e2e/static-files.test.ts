@@ -149,6 +149,25 @@ statics("HEAD answers the headers of GET and no body", async ({ t }) => {
   assert.is(headBr.body.length, 0);
 });
 
+statics("a byte range is answered 206 from the stored bytes; If-Range and unsatisfiable ranges are honoured", async ({ t }) => {
+  const part = await raw(t, `${SITE}/style.css`, { range: "bytes=10-29", "accept-encoding": "br" });
+  assert.is(part.status, 206);
+  assert.is(part.headers["content-range"], `bytes 10-29/${STYLE.length}`);
+  assert.is(part.headers["content-encoding"], undefined, "a range is of the stored bytes");
+  assert.ok(part.body.equals(STYLE.subarray(10, 30)));
+  const tail = await raw(t, `${SITE}/style.css`, { range: "bytes=-16" });
+  assert.ok(tail.body.equals(STYLE.subarray(STYLE.length - 16)));
+  const tag = `"${sha(STYLE).slice(0, 32)}"`;
+  assert.is((await raw(t, `${SITE}/style.css`, { range: "bytes=0-9", "if-range": tag })).status, 206);
+  const changed = await raw(t, `${SITE}/style.css`, { range: "bytes=0-9", "if-range": '"old"' });
+  assert.is(changed.status, 200, "the file changed since: the whole file");
+  assert.ok(changed.body.equals(STYLE));
+  const beyond = await raw(t, `${SITE}/style.css`, { range: `bytes=${STYLE.length}-` });
+  assert.is(beyond.status, 416);
+  assert.is(beyond.headers["content-range"], `bytes */${STYLE.length}`);
+  assert.is((await raw(t, `${SITE}/style.css`)).headers["accept-ranges"], "bytes");
+});
+
 // [what, raw request path, the statuses that may answer]
 const ATTACKS: Array<[string, string, number[]]> = [
   ["plain .. to the manifest", `${SITE}/../plugin.json`, [403]],

@@ -6,6 +6,7 @@ import { etagFor, isNotModified } from "../../../host/static/conditional.ts";
 import { contentTypeFor } from "../../../host/static/content-type.ts";
 import { fingerprintPath, parseFingerprint } from "../../../host/static/fingerprint.ts";
 import { assetOutputPath } from "../../../host/static/build-assets.ts";
+import { ifRangeAllows, parseRange } from "../../../host/static/range.ts";
 
 const HASH = "3f2a9c1b0d4e5f60718293a4b5c6d7e8f90a1b2c3d4e5f60718293a4b5c6d7e8";
 
@@ -88,6 +89,31 @@ test("asset outputs drop a leading assets/ and become .js or .css", () => {
   assert.is(assetOutputPath("assets/admin/panel.tsx"), "admin/panel.js");
   assert.is(assetOutputPath("src/widget.mts"), "src/widget.js");
   assert.is(assetOutputPath("./assets/app.mjs"), "app.js");
+});
+
+test("byte ranges: one range, open-ended or suffix; beyond the end is unsatisfiable; the rest is ignored", () => {
+  assert.equal(parseRange("bytes=0-99", 1000), { start: 0, end: 99 });
+  assert.equal(parseRange("bytes=990-2000", 1000), { start: 990, end: 999 });
+  assert.equal(parseRange("bytes=500-", 1000), { start: 500, end: 999 });
+  assert.equal(parseRange("bytes=-100", 1000), { start: 900, end: 999 });
+  assert.equal(parseRange("bytes=-5000", 1000), { start: 0, end: 999 });
+  assert.is(parseRange("bytes=1000-", 1000), "unsatisfiable");
+  assert.is(parseRange("bytes=-0", 1000), "unsatisfiable");
+  assert.is(parseRange("bytes=0-0,5-9", 1000), undefined, "several ranges: the whole file");
+  assert.is(parseRange("bytes=9-5", 1000), undefined);
+  assert.is(parseRange("items=0-5", 1000), undefined);
+  assert.is(parseRange("bytes=-", 1000), undefined);
+  assert.is(parseRange(undefined, 1000), undefined);
+});
+
+test("If-Range: the strong ETag or the exact date allow the range; a weak tag or another date do not", () => {
+  const mtime = new Date("2026-01-01T00:00:00.500Z");
+  assert.ok(ifRangeAllows(undefined, '"abc"', mtime));
+  assert.ok(ifRangeAllows('"abc"', '"abc"', mtime));
+  assert.not.ok(ifRangeAllows('"old"', '"abc"', mtime));
+  assert.not.ok(ifRangeAllows('W/"abc"', '"abc"', mtime));
+  assert.ok(ifRangeAllows("Thu, 01 Jan 2026 00:00:00 GMT", '"abc"', mtime));
+  assert.not.ok(ifRangeAllows("Fri, 02 Jan 2026 00:00:00 GMT", '"abc"', mtime));
 });
 
 test.run();
