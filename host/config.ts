@@ -10,6 +10,8 @@ export interface EnvConfig {
   readonly hostname: string;
   readonly pluginsDir: string;
   readonly dataDir: string;
+  /** Host overrides of plugins' static files (`<staticDir>/plugins/<name>/<path>`); a missing folder means none. */
+  readonly staticDir: string;
   readonly policyFile: string | undefined;
   readonly databaseUrl: string | undefined;
   readonly logLevel: "debug" | "info" | "warn" | "error";
@@ -20,6 +22,7 @@ export const ENV_HELP = `Environment:
   HOST                 address to bind (default 0.0.0.0)
   CORRAL_PLUGINS_DIR   folder of plugin folders (default ./plugins)
   CORRAL_DATA_DIR      where the host keeps its state (default ./.corral)
+  CORRAL_STATIC_DIR    host overrides of plugin static files, <dir>/plugins/<name>/<path> (default ./static)
   CORRAL_POLICY        host policy JSON file (default: built-in policy; see docs/security.md)
   DATABASE_URL         Postgres for plugins (default: the embedded Postgres)
   CORRAL_LOG_LEVEL     debug | info | warn | error (default info)
@@ -42,6 +45,7 @@ export function readEnvConfig(env: Readonly<Record<string, string | undefined>>,
     hostname: env.HOST || "0.0.0.0",
     pluginsDir: resolve(cwd, env.CORRAL_PLUGINS_DIR || "plugins"),
     dataDir: resolve(cwd, env.CORRAL_DATA_DIR || ".corral"),
+    staticDir: resolve(cwd, env.CORRAL_STATIC_DIR || "static"),
     policyFile: env.CORRAL_POLICY ? resolve(cwd, env.CORRAL_POLICY) : undefined,
     databaseUrl: env.DATABASE_URL || undefined,
     logLevel: logLevel as EnvConfig["logLevel"],

@@ -3,6 +3,7 @@
  * and an orderly shutdown (stop accepting, drain, shut plugins down, kill stragglers).
  */
 import { mkdir } from "node:fs/promises";
+import { join } from "node:path";
 import type { AddressInfo } from "node:net";
 import { networkInterfaces } from "node:os";
 import type { Server } from "node:http";
@@ -31,6 +32,7 @@ import { startInOrder } from "./plugins/start-in-order.ts";
 import { StateWatch } from "./plugins/state-watch.ts";
 import { resolveRuntimePaths } from "./runtime-paths.ts";
 import { ServiceRegistry } from "./services/registry.ts";
+import { StaticCatalog } from "./static/catalog.ts";
 import { Supervisor } from "./supervisor.ts";
 import { uninstallPlugin } from "./uninstall.ts";
 import type { RestartPolicy } from "./supervisor.ts";
@@ -41,6 +43,8 @@ export interface HostConfig {
   readonly hostname: string;
   readonly pluginsDir: string;
   readonly dataDir: string;
+  /** Host overrides of plugins' static files: `<staticDir>/plugins/<name>/<path>`. Missing: no overrides. */
+  readonly staticDir?: string;
   readonly policyFile?: string;
   /** Postgres for the host and its plugins; the embedded server when missing. */
   readonly databaseUrl?: string;
@@ -117,7 +121,11 @@ export async function startHost(config: HostConfig): Promise<RunningHost> {
     blocked: [...blocked.values()],
   });
   const admin = await loadAdminToken(config.dataDir, config.env);
+  const statics = new StaticCatalog({
+    dataDir: config.dataDir, staticDir: config.staticDir, log, readableRoots: [join(paths.projectRoot, "node_modules")],
+  });
   const app = createApp({
+    statics,
     lookup: (name) => supervisors.get(name),
     health,
     inFlight,
@@ -128,6 +136,7 @@ export async function startHost(config: HostConfig): Promise<RunningHost> {
       const supervisor = supervisors.get(name);
       if (supervisor === undefined) throw new CorralError(ErrorCode.PLUGIN_NOT_FOUND, `no plugin named "${name}" is installed`);
       supervisors.delete(name);
+      statics.remove(name);
       const result = await uninstallPlugin({
         supervisor, pluginDir: supervisor.dir, database: pluginDatabases.get(name), hostDb, store,
         dataDir: config.dataDir, purge, log: log.forPlugin(name),
@@ -195,6 +204,8 @@ export async function startHost(config: HostConfig): Promise<RunningHost> {
         pluginDatabases.set(loaded.manifest.name, database);
       }
       const name = loaded.manifest.name;
+      // Compiled before the plugin starts, so its static_url() map is complete; a build error is logged, not fatal.
+      await statics.add(loaded);
       supervisors.set(name, new Supervisor({
         loaded,
         plan,
@@ -237,6 +248,7 @@ export async function startHost(config: HostConfig): Promise<RunningHost> {
       await waitFor(() => inFlight.count === 0, grace);
       await Promise.all([...supervisors.values()].map((s) => s.stop(`host shutting down: ${reason}`, Math.min(grace, 5000))));
       supervisorsStopped = true;
+      statics.close();
       server.closeAllConnections();
       await closeDatabases();
       await serverClosed;

@@ -81,6 +81,14 @@ export const ErrorCode = {
   CALL_FAILED: "CORRAL_E_CALL_FAILED",
   /** A call was not answered in time. */
   CALL_TIMEOUT: "CORRAL_E_CALL_TIMEOUT",
+  /** A static file path was refused by its shape: traversal, encoded separators, NUL, backslash, absolute. */
+  STATIC_REFUSED: "CORRAL_E_STATIC_REFUSED",
+  /** No static file at that path (also: dotfiles, the manifest, symlinks leaving the folder, stale fingerprints). */
+  STATIC_NOT_FOUND: "CORRAL_E_STATIC_NOT_FOUND",
+  /** The HTTP method is not allowed there (static files take GET and HEAD only). */
+  METHOD_NOT_ALLOWED: "CORRAL_E_METHOD_NOT_ALLOWED",
+  /** A plugin's `assets` could not be bundled; the message names the file and esbuild's error. */
+  ASSET_BUILD_FAILED: "CORRAL_E_ASSET_BUILD",
 } as const;
 
 /** One of the values of {@linkcode ErrorCode}. */

@@ -8,6 +8,8 @@ import { RESPONSE_ALREADY_SENT } from "@hono/node-server/utils/response";
 import { CorralError, ErrorCode } from "../../schemas/errors.ts";
 import type { HealthReport } from "../health.ts";
 import type { Logger } from "../logger.ts";
+import type { StaticCatalog } from "../static/catalog.ts";
+import { serveStatic, staticMountOf } from "../static/serve-static.ts";
 import { createAdminApp } from "./admin.ts";
 import { errorAnswer } from "./error-response.ts";
 import { forward } from "./forward.ts";
@@ -23,6 +25,8 @@ export interface AppDependencies {
   /** Counts requests in flight so shutdown can drain them. */
   readonly inFlight: { count: number };
   readonly isShuttingDown: () => boolean;
+  /** Plugins' static files, served by the host at /plugins/<name>/static/ (none when missing). */
+  readonly statics?: StaticCatalog;
 }
 
 export function createApp(deps: AppDependencies): Hono<{ Bindings: HttpBindings }> {
@@ -41,8 +45,15 @@ export function createApp(deps: AppDependencies): Hono<{ Bindings: HttpBindings 
 
   app.route("/admin", createAdminApp({ token: deps.adminToken, health: deps.health, lookup: deps.lookup, uninstall: deps.uninstall }));
 
+  const statics = deps.statics;
   const toPlugin = async (c: { req: { param(name: "name"): string }; env: HttpBindings }) => {
     const { incoming, outgoing } = c.env;
+    // The router saw a normalized path: a raw "/plugins/x/static/../mod.ts" lands here, and is
+    // still a static request, refused as such rather than forwarded.
+    const staticMount = statics === undefined ? undefined : staticMountOf(incoming.url ?? "");
+    if (statics !== undefined && staticMount !== undefined) {
+      return (await serveStatic(staticMount, incoming, outgoing, statics, deps.log)) ?? RESPONSE_ALREADY_SENT;
+    }
     if (deps.isShuttingDown()) {
       return sendError(outgoing, new CorralError(ErrorCode.SHUTTING_DOWN, "the host is shutting down; retry on another instance"));
     }
@@ -54,6 +65,11 @@ export function createApp(deps: AppDependencies): Hono<{ Bindings: HttpBindings 
     }
     return RESPONSE_ALREADY_SENT;
   };
+  // Before the forwarding routes: static files never cost a trip to the plugin process.
+  if (statics !== undefined) {
+    app.all("/plugins/:name/static/*", async (c) =>
+      (await serveStatic(c.req.param("name"), c.env.incoming, c.env.outgoing, statics, deps.log)) ?? RESPONSE_ALREADY_SENT);
+  }
   app.all("/plugins/:name", toPlugin);
   app.all("/plugins/:name/*", toPlugin);
 

@@ -19,6 +19,9 @@ const STATUS_BY_CODE: Partial<Record<ErrorCodeValue, number>> = {
   [ErrorCode.HANDLER_FAILED]: 502,
   [ErrorCode.RESPONSE_TOO_LARGE]: 502,
   [ErrorCode.PROTOCOL_VIOLATION]: 502,
+  [ErrorCode.STATIC_REFUSED]: 403,
+  [ErrorCode.STATIC_NOT_FOUND]: 404,
+  [ErrorCode.METHOD_NOT_ALLOWED]: 405,
 };
 
 export interface ErrorAnswer {

@@ -94,6 +94,8 @@ export interface Manifest {
   readonly commands: Readonly<Record<string, { readonly description?: string }>>;
   /** Present when the plugin may use the host's cache. */
   readonly cache?: { readonly maxBytes: number };
+  /** Entry files (relative to the plugin folder) the host bundles and minifies at load; empty when none. */
+  readonly assets: readonly string[];
 }
 
 /** A manifest with the places it names resolved on disk. */
@@ -186,6 +188,7 @@ interface ManifestFile {
   contributes?: string[];
   commands?: Record<string, { description?: string }>;
   cache?: { maxBytes?: number };
+  assets?: string[];
 }
 
 function withDefaults(file: ManifestFile): Manifest {
@@ -214,6 +217,7 @@ function withDefaults(file: ManifestFile): Manifest {
     contributes: file.contributes ?? [],
     commands: file.commands ?? {},
     ...(cache === undefined ? {} : { cache: { maxBytes: cache.maxBytes ?? 1024 * 1024 } }),
+    assets: file.assets ?? [],
   };
   return deepFreeze(manifest);
 }

@@ -47,6 +47,7 @@ test("a minimal manifest loads with every default applied", async () => {
     ...GOOD, entry: "mod.ts", dependencies: {}, permissions: { net: [], read: [], env: [] },
     limits: {}, database: false, config: {},
     globalHooks: {}, events: { emits: [], subscribes: [], queueSize: 100 }, extensionPoints: {}, contributes: [], commands: {},
+    assets: [],
   });
   assert.is(loaded.dir, await realpath(dir));
   assert.is(loaded.file, join(dir, "plugin.json"));
@@ -233,6 +234,15 @@ test("the folder itself may be granted with \".\"", async () => {
   const dir = await plugin({ ...GOOD, permissions: { read: ["."] } });
   const loaded = await loadManifest(dir);
   assert.equal(loaded.readPaths, [await realpath(dir)]);
+});
+
+test("assets: entries are kept in order; paths that leave the folder, dot-folders and other types are refused", () => {
+  const manifest = parseManifest(JSON.stringify({ ...GOOD, assets: ["assets/app.ts", "assets/site.css", "src/widget.tsx"] }), "plugin.json");
+  assert.equal(manifest.assets, ["assets/app.ts", "assets/site.css", "src/widget.tsx"]);
+  for (const bad of ["../app.ts", "assets/../../app.ts", "/abs/app.ts", ".hidden/app.ts", "assets/.app.ts", "assets\\app.ts", "assets/app.py", "a,b.css"]) {
+    const error = parseError({ ...GOOD, assets: [bad] });
+    assert.ok(error.message.includes(`/assets/0: expected a relative path inside the plugin folder`), `${bad}: ${error.message}`);
+  }
 });
 
 test.run();
