@@ -69,6 +69,10 @@ export const ErrorCode = {
   CALL_FAILED: "CORRAL_E_CALL_FAILED",
   /** A call was not answered in time. */
   CALL_TIMEOUT: "CORRAL_E_CALL_TIMEOUT",
+  /** A plugin rendered a template that is in neither its templates/ folder nor the host's overrides. */
+  TEMPLATE_NOT_FOUND: "CORRAL_E_TEMPLATE_NOT_FOUND",
+  /** A template did not compile or failed while rendering (syntax, a missing partial, a helper threw). */
+  TEMPLATE_FAILED: "CORRAL_E_TEMPLATE_FAILED",
 } as const;
 
 /** One of the values of {@linkcode ErrorCode}. */
