@@ -11,6 +11,8 @@ export interface EnvConfig {
   readonly pluginsDir: string;
   readonly dataDir: string;
   readonly policyFile: string | undefined;
+  /** The operator's template overrides and error pages; a missing folder means none. */
+  readonly templatesDir: string;
   readonly databaseUrl: string | undefined;
   readonly logLevel: "debug" | "info" | "warn" | "error";
 }
@@ -21,6 +23,7 @@ export const ENV_HELP = `Environment:
   CORRAL_PLUGINS_DIR   folder of plugin folders (default ./plugins)
   CORRAL_DATA_DIR      where the host keeps its state (default ./.corral)
   CORRAL_POLICY        host policy JSON file (default: built-in policy; see docs/security.md)
+  CORRAL_TEMPLATES_DIR template overrides and error pages (default ./templates; see docs/templates.md)
   DATABASE_URL         Postgres for plugins (default: the embedded Postgres)
   CORRAL_LOG_LEVEL     debug | info | warn | error (default info)
   CORRAL_ADMIN_TOKEN   bearer token of the admin API under /admin (default: made once in <data dir>/admin-token)
@@ -43,6 +46,7 @@ export function readEnvConfig(env: Readonly<Record<string, string | undefined>>,
     pluginsDir: resolve(cwd, env.CORRAL_PLUGINS_DIR || "plugins"),
     dataDir: resolve(cwd, env.CORRAL_DATA_DIR || ".corral"),
     policyFile: env.CORRAL_POLICY ? resolve(cwd, env.CORRAL_POLICY) : undefined,
+    templatesDir: resolve(cwd, env.CORRAL_TEMPLATES_DIR || "templates"),
     databaseUrl: env.DATABASE_URL || undefined,
     logLevel: logLevel as EnvConfig["logLevel"],
   };

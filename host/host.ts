@@ -29,6 +29,7 @@ import { loadPolicy, withRuntimeDenies } from "./policy.ts";
 import { resolveRuntimePaths } from "./runtime-paths.ts";
 import { ServiceRegistry } from "./services/registry.ts";
 import { Supervisor } from "./supervisor.ts";
+import { createHostTemplates } from "./templates/host-templates.ts";
 import { uninstallPlugin } from "./uninstall.ts";
 import type { RestartPolicy } from "./supervisor.ts";
 import { HOST_VERSION } from "./version.ts";
@@ -50,6 +51,8 @@ export interface HostConfig {
   readonly runtimeOverrides?: Partial<RuntimePaths>;
   /** Largest frame a plugin may send; responses are bounded by maxBodyBytes well below it. */
   readonly maxFrameBytes?: number;
+  /** The operator's template overrides and error pages (docs/templates.md); none when unset or missing. */
+  readonly templatesDir?: string;
 }
 
 export interface RunningHost {
@@ -95,6 +98,7 @@ export async function startHost(config: HostConfig): Promise<RunningHost> {
   const supervisors = new Map<string, Supervisor>();
   // Host services plugins may call (events, extension points, cache...); each feature registers its own.
   const services = new ServiceRegistry();
+  const templates = createHostTemplates({ templatesDir: config.templatesDir, services, log, plugin: (name) => supervisors.get(name) });
   const invalid: InvalidPlugin[] = [];
   const inFlight = { count: 0 };
   let stopping = false;
@@ -112,6 +116,7 @@ export async function startHost(config: HostConfig): Promise<RunningHost> {
     health,
     inFlight,
     isShuttingDown: () => stopping,
+    errorPage: templates.errorPage,
     adminToken: admin.token,
     log,
     uninstall: async (name, purge) => {
@@ -192,6 +197,7 @@ export async function startHost(config: HostConfig): Promise<RunningHost> {
       pluginLog.error("plugin refused", { code: entry.code, error: entry.message });
     }
   }
+  await templates.watch([...supervisors.keys()]);
   const started = Promise.all([...supervisors.values()].map((s) => s.start())).then(() => {
     log.info("plugins started", { ready: [...supervisors.values()].filter((s) => s.state === "ready").map((s) => s.name) });
   });
@@ -200,6 +206,7 @@ export async function startHost(config: HostConfig): Promise<RunningHost> {
   const close = (reason: string) => {
     closing ??= (async () => {
       stopping = true;
+      templates.close();
       const grace = config.shutdownGraceMs ?? 10_000;
       log.info("host shutting down", { reason, inFlight: inFlight.count });
       const serverClosed = new Promise<void>((resolve) => server.close(() => resolve()));

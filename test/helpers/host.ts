@@ -35,6 +35,8 @@ export interface TestHostOptions {
   readonly database?: "external" | "embedded";
   /** A stand-in for sandbox/runner.ts (absolute path). */
   readonly runnerPath?: string;
+  /** The host's templates folder (CORRAL_TEMPLATES_DIR); none by default. */
+  readonly templatesDir?: string;
 }
 
 export async function startTestHost(options: TestHostOptions): Promise<TestHost> {
@@ -72,6 +74,7 @@ export async function startTestHost(options: TestHostOptions): Promise<TestHost>
     shutdownGraceMs: 3000,
     ...(options.restart === undefined ? {} : { restart: options.restart }),
     ...(options.runnerPath === undefined ? {} : { runtimeOverrides: { runnerPath: options.runnerPath } }),
+    ...(options.templatesDir === undefined ? {} : { templatesDir: options.templatesDir }),
   });
   await host.started;
   return {
