@@ -13,6 +13,8 @@ export interface EnvConfig {
   /** Host overrides of plugins' static files (`<staticDir>/plugins/<name>/<path>`); a missing folder means none. */
   readonly staticDir: string;
   readonly policyFile: string | undefined;
+  /** The operator's template overrides and error pages; a missing folder means none. */
+  readonly templatesDir: string;
   readonly databaseUrl: string | undefined;
   readonly logLevel: "debug" | "info" | "warn" | "error";
 }
@@ -24,6 +26,7 @@ export const ENV_HELP = `Environment:
   CORRAL_DATA_DIR      where the host keeps its state (default ./.corral)
   CORRAL_STATIC_DIR    host overrides of plugin static files, <dir>/plugins/<name>/<path> (default ./static)
   CORRAL_POLICY        host policy JSON file (default: built-in policy; see docs/security.md)
+  CORRAL_TEMPLATES_DIR template overrides and error pages (default ./templates; see docs/templates.md)
   DATABASE_URL         Postgres for plugins (default: the embedded Postgres)
   CORRAL_LOG_LEVEL     debug | info | warn | error (default info)
   CORRAL_ADMIN_TOKEN   bearer token of the admin API under /admin (default: made once in <data dir>/admin-token)
@@ -47,6 +50,7 @@ export function readEnvConfig(env: Readonly<Record<string, string | undefined>>,
     dataDir: resolve(cwd, env.CORRAL_DATA_DIR || ".corral"),
     staticDir: resolve(cwd, env.CORRAL_STATIC_DIR || "static"),
     policyFile: env.CORRAL_POLICY ? resolve(cwd, env.CORRAL_POLICY) : undefined,
+    templatesDir: resolve(cwd, env.CORRAL_TEMPLATES_DIR || "templates"),
     databaseUrl: env.DATABASE_URL || undefined,
     logLevel: logLevel as EnvConfig["logLevel"],
   };

@@ -34,6 +34,7 @@ import { resolveRuntimePaths } from "./runtime-paths.ts";
 import { ServiceRegistry } from "./services/registry.ts";
 import { StaticCatalog } from "./static/catalog.ts";
 import { Supervisor } from "./supervisor.ts";
+import { createHostTemplates } from "./templates/host-templates.ts";
 import { uninstallPlugin } from "./uninstall.ts";
 import type { RestartPolicy } from "./supervisor.ts";
 import { HOST_VERSION } from "./version.ts";
@@ -57,6 +58,8 @@ export interface HostConfig {
   readonly runtimeOverrides?: Partial<RuntimePaths>;
   /** Largest frame a plugin may send; responses are bounded by maxBodyBytes well below it. */
   readonly maxFrameBytes?: number;
+  /** The operator's template overrides and error pages (docs/templates.md); none when unset or missing. */
+  readonly templatesDir?: string;
 }
 
 export interface RunningHost {
@@ -105,6 +108,15 @@ export async function startHost(config: HostConfig): Promise<RunningHost> {
   const supervisors = new Map<string, Supervisor>();
   // Host services plugins may call (events, extension points, cache...); each feature registers its own.
   const services = new ServiceRegistry();
+  const statics = new StaticCatalog({
+    dataDir: config.dataDir, staticDir: config.staticDir, log, readableRoots: [join(paths.projectRoot, "node_modules")],
+  });
+  const templates = createHostTemplates({
+    templatesDir: config.templatesDir, services, log, plugin: (name) => supervisors.get(name),
+    // {{static_url}} gives fingerprinted URLs; a changed static file makes the plugin fetch them again.
+    staticUrls: ({ name }) => statics.urlsFor(name),
+  });
+  statics.onChange((name) => void templates.invalidate(name, "all"));
   const invalid: InvalidPlugin[] = [];
   const blocked = new Map<string, BlockedPlugin>();
   const refusedAtSetup = new Map<string, string>();
@@ -121,15 +133,13 @@ export async function startHost(config: HostConfig): Promise<RunningHost> {
     blocked: [...blocked.values()],
   });
   const admin = await loadAdminToken(config.dataDir, config.env);
-  const statics = new StaticCatalog({
-    dataDir: config.dataDir, staticDir: config.staticDir, log, readableRoots: [join(paths.projectRoot, "node_modules")],
-  });
   const app = createApp({
     statics,
     lookup: (name) => supervisors.get(name),
     health,
     inFlight,
     isShuttingDown: () => stopping,
+    errorPage: templates.errorPage,
     adminToken: admin.token,
     log,
     uninstall: async (name, purge) => {
@@ -232,6 +242,7 @@ export async function startHost(config: HostConfig): Promise<RunningHost> {
       pluginLog.error("plugin refused", { code: entry.code, error: entry.message });
     }
   }
+  await templates.watch([...supervisors.keys()]);
   // Each plugin starts once the plugins it needs are ready; unrelated plugins start side by side.
   const started = startInOrder(resolution.order, { supervisors, refusedAtSetup, states, isStopping: () => stopping, onBlocked: holdBack }).then(() => {
     log.info("plugins started", { ready: [...supervisors.values()].filter((s) => s.state === "ready").map((s) => s.name) });
@@ -241,6 +252,7 @@ export async function startHost(config: HostConfig): Promise<RunningHost> {
   const close = (reason: string) => {
     closing ??= (async () => {
       stopping = true;
+      templates.close();
       const grace = config.shutdownGraceMs ?? 10_000;
       log.info("host shutting down", { reason, inFlight: inFlight.count });
       const serverClosed = new Promise<void>((resolve) => server.close(() => resolve()));

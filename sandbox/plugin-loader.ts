@@ -71,6 +71,7 @@ export async function loadPlugin(
   try {
     return await startPlugin(definition, {
       name, version: init.pluginVersion, config, sink, database: db, ...(host === undefined ? {} : { host }),
+      mountPath: init.mountPath,
     });
   } catch (error) {
     if (error instanceof MigrationError) {

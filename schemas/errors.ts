@@ -89,6 +89,10 @@ export const ErrorCode = {
   METHOD_NOT_ALLOWED: "CORRAL_E_METHOD_NOT_ALLOWED",
   /** A plugin's `assets` could not be bundled; the message names the file and esbuild's error. */
   ASSET_BUILD_FAILED: "CORRAL_E_ASSET_BUILD",
+  /** A plugin rendered a template that is in neither its templates/ folder nor the host's overrides. */
+  TEMPLATE_NOT_FOUND: "CORRAL_E_TEMPLATE_NOT_FOUND",
+  /** A template did not compile or failed while rendering (syntax, a missing partial, a helper threw). */
+  TEMPLATE_FAILED: "CORRAL_E_TEMPLATE_FAILED",
 } as const;
 
 /** One of the values of {@linkcode ErrorCode}. */

@@ -14,6 +14,7 @@ import { createAdminApp } from "./admin.ts";
 import { errorAnswer } from "./error-response.ts";
 import { forward } from "./forward.ts";
 import type { SupervisorLookup } from "./forward.ts";
+import { type ErrorResponder, jsonErrors } from "../templates/error-pages.ts";
 
 export interface AppDependencies {
   readonly lookup: SupervisorLookup;
@@ -27,10 +28,20 @@ export interface AppDependencies {
   readonly isShuttingDown: () => boolean;
   /** Plugins' static files, served by the host at /plugins/<name>/static/ (none when missing). */
   readonly statics?: StaticCatalog;
+  /** Host errors as HTML pages for browsers (host/templates/); JSON for everyone when unset. */
+  readonly errorPage?: ErrorResponder;
 }
 
 export function createApp(deps: AppDependencies): Hono<{ Bindings: HttpBindings }> {
   const app = new Hono<{ Bindings: HttpBindings }>();
+  const errorPage = deps.errorPage ?? jsonErrors;
+  /** A host error for a page request: HTML for a browser, JSON otherwise. */
+  const sendPage = async (env: HttpBindings, error: unknown, plugin?: string): Promise<Response> => {
+    const answer = await errorPage(error, env.incoming, env.outgoing, plugin);
+    if (!env.outgoing.headersSent) env.outgoing.writeHead(answer.status, answer.headers);
+    env.outgoing.end(answer.body);
+    return RESPONSE_ALREADY_SENT;
+  };
 
   app.get("/health", (c) => {
     const report = deps.health();
@@ -55,11 +66,11 @@ export function createApp(deps: AppDependencies): Hono<{ Bindings: HttpBindings 
       return (await serveStatic(staticMount, incoming, outgoing, statics, deps.log)) ?? RESPONSE_ALREADY_SENT;
     }
     if (deps.isShuttingDown()) {
-      return sendError(outgoing, new CorralError(ErrorCode.SHUTTING_DOWN, "the host is shutting down; retry on another instance"));
+      return sendPage(c.env, new CorralError(ErrorCode.SHUTTING_DOWN, "the host is shutting down; retry on another instance"), c.req.param("name"));
     }
     deps.inFlight.count++;
     try {
-      await forward(c.req.param("name"), incoming, outgoing, deps.lookup, deps.log);
+      await forward(c.req.param("name"), incoming, outgoing, deps.lookup, deps.log, undefined, errorPage);
     } finally {
       deps.inFlight.count--;
     }
@@ -73,13 +84,13 @@ export function createApp(deps: AppDependencies): Hono<{ Bindings: HttpBindings 
   app.all("/plugins/:name", toPlugin);
   app.all("/plugins/:name/*", toPlugin);
 
-  app.notFound((c) => sendError(c.env.outgoing, new CorralError(ErrorCode.PLUGIN_NOT_FOUND,
+  app.notFound((c) => sendPage(c.env, new CorralError(ErrorCode.PLUGIN_NOT_FOUND,
     `nothing is served at ${c.req.path}; plugins are mounted at /plugins/<name>/ and the host's status is at /health`)));
   // Middleware refusals (e.g. the admin API's bearer check) carry their own response.
   app.onError((error, c) => {
     if (error instanceof HTTPException) return error.getResponse();
     if (!(error instanceof CorralError)) deps.log.error("internal error", { path: c.req.path, error: error.stack ?? String(error) });
-    return sendError(c.env.outgoing, error);
+    return sendPage(c.env, error);
   });
   return app;
 }

@@ -12,6 +12,7 @@ import type { ResponseMessage } from "../../schemas/messages.ts";
 import type { Logger } from "../logger.ts";
 import type { Supervisor } from "../supervisor.ts";
 import { errorAnswer } from "./error-response.ts";
+import { type ErrorResponder, jsonErrors } from "../templates/error-pages.ts";
 import { readBody } from "./read-body.ts";
 
 /** Request headers that describe this hop, not the request: never forwarded. */
@@ -29,7 +30,7 @@ export type SupervisorLookup = (name: string) => Supervisor | undefined;
 
 /**
  * Forwards `incoming` to the plugin `name` and writes the answer to `outgoing`. Never throws:
- * every failure becomes a JSON error response.
+ * every failure becomes an error response (`errorPage`: JSON, or an HTML page for browsers).
  */
 export async function forward(
   name: string,
@@ -38,6 +39,7 @@ export async function forward(
   lookup: SupervisorLookup,
   log: Logger,
   context?: RequestContext,
+  errorPage: ErrorResponder = jsonErrors,
 ): Promise<void> {
   try {
     const supervisor = lookup(name);
@@ -59,7 +61,7 @@ export async function forward(
     if (!(error instanceof CorralError)) {
       log.error("internal error while forwarding", { plugin: name, error: (error as Error).stack ?? String(error) });
     }
-    const answer = errorAnswer(error);
+    const answer = await errorPage(error, incoming, outgoing, name, context?.requestId);
     if (!outgoing.headersSent) outgoing.writeHead(answer.status, answer.headers);
     outgoing.end(answer.body);
   }

@@ -26,6 +26,9 @@ import type {
 } from "./types.ts";
 import { PLUGIN_BRAND } from "./_brand.ts";
 import { logHandlerErrors } from "./_error-log.ts";
+import { hostTemplateSource } from "./templates/host-source.ts";
+import { createTemplates, warmTemplates } from "./templates/templates.ts";
+import type { Templates, TemplateSource } from "./templates/types.ts";
 
 export { PLUGIN_BRAND } from "./_brand.ts";
 export { type BufferedResponse, bufferResponse } from "./_response.ts";
@@ -71,6 +74,10 @@ export interface StartOptions {
   readonly noDatabase?: string;
   /** The host's services; without them (old host, tests) calls fail with CORRAL_E_CALL_UNKNOWN. */
   readonly host?: HostServices;
+  /** Where the host mounts the plugin; default "/plugins/<name>". */
+  readonly mountPath?: string;
+  /** Where template sources come from; default: the host's `templates.get` (tests: memory). */
+  readonly templates?: TemplateSource;
 }
 
 /** Host services of a plugin started without them. */
@@ -122,7 +129,7 @@ export function createLogger(sink: LogSink): Logger {
 export async function startPlugin(definition: PluginDefinition, options: StartOptions): Promise<StartedPlugin> {
   const { database } = options;
   const host = options.host ?? NO_HOST;
-  const context = createContext(options, host);
+  const context = createContext(options, host, definition);
   const internals: PluginInternals = { definition, context, host };
   const migrations = definition.migrations ?? {};
   const migrate = async (action: MigrateAction): Promise<MigrateReport> => {
@@ -134,6 +141,7 @@ export async function startPlugin(definition: PluginDefinition, options: StartOp
   if (database !== undefined && options.applyMigrations !== false && Object.keys(migrations).length > 0) {
     await migrate("latest");
   }
+  if (definition.templates !== undefined) await warmTemplates(context.templates);
   await definition.init?.(context);
   const app: PluginApp = definition.app;
   logHandlerErrors(app, context.log);
@@ -172,7 +180,7 @@ export async function startPlugin(definition: PluginDefinition, options: StartOp
  * The frozen context. `db` is a getter that is not enumerable, so that spreading or logging the
  * context of a plugin without a database does not throw.
  */
-function createContext(options: StartOptions, _host: HostServices): PluginContext {
+function createContext(options: StartOptions, host: HostServices, definition: PluginDefinition): PluginContext {
   const context = {
     name: options.name,
     version: options.version,
@@ -180,6 +188,14 @@ function createContext(options: StartOptions, _host: HostServices): PluginContex
     log: createLogger(options.sink),
     request: EMPTY_CONTEXT,
   } as PluginContext;
+  // After the object exists: context processors are given the context itself.
+  (context as { templates: Templates }).templates = createTemplates({
+    name: options.name,
+    mountPath: options.mountPath ?? `/plugins/${options.name}`,
+    source: options.templates ?? hostTemplateSource(host, options.name),
+    options: definition.templates,
+    context,
+  });
   const { database } = options;
   Object.defineProperty(context, "db", {
     enumerable: false,

@@ -7,6 +7,7 @@
 import type { PluginDefinition } from "./types.ts";
 import { PLUGIN_BRAND } from "./_brand.ts";
 import { SDK_VERSION } from "./version.ts";
+import { checkTemplateOptions } from "./templates/check-options.ts";
 
 /**
  * Declares a Corral plugin. The plugin's entry module (default `mod.ts`) must default-export what
@@ -15,7 +16,8 @@ import { SDK_VERSION } from "./version.ts";
  * Throws a `TypeError` when `app` has no `fetch` function or a hook is not a function, so the
  * mistake shows up where it is made rather than at the first request.
  *
- * Throws a `TypeError` as well when `migrations` is not an object of `{ up, down? }` functions.
+ * Throws a `TypeError` as well when `migrations` is not an object of `{ up, down? }` functions,
+ * or `templates` not `{ helpers?, contextProcessors? }` of functions (see docs/templates.md).
  *
  * @typeParam DB The plugin's tables, for a typed `ctx.db` (see `PluginContext.db`).
  * @param definition The plugin's Hono app, its optional migrations and its `init` and `shutdown` hooks.
@@ -80,11 +82,13 @@ export function definePlugin<DB = unknown>(definition: PluginDefinition<DB>): Pl
     }
   }
   checkMigrations(migrations);
+  const templates = checkTemplateOptions(definition.templates);
   return Object.freeze({
     app,
     migrations: migrations === undefined ? undefined : Object.freeze({ ...migrations }),
     init,
     shutdown,
+    templates,
     [PLUGIN_BRAND]: SDK_VERSION,
   });
 }

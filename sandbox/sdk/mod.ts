@@ -26,6 +26,11 @@
 export { definePlugin } from "./define-plugin.ts";
 export { DatabaseError } from "./db/database-error.ts";
 export { SDK_VERSION } from "./version.ts";
+export { render } from "./templates/render.ts";
+export type { RenderTarget } from "./templates/render.ts";
+export { escapeHtml, safeHtml } from "./templates/safe-html.ts";
+export type { SafeHtml } from "./templates/safe-html.ts";
+export type { TemplateHelper, TemplateRequest, Templates } from "./templates/types.ts";
 export type {
   JsonObject,
   JsonValue,
@@ -39,4 +44,6 @@ export type {
   PluginEnv,
   PluginMigrations,
   RequestInfo,
+  TemplateContextProcessor,
+  TemplateOptions,
 } from "./types.ts";

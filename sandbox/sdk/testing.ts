@@ -11,6 +11,8 @@ import { bufferResponse, isPluginDefinition, parseConfig, startPlugin } from "./
 export type { LogRecord } from "./types.ts";
 export { fakeDatabase } from "./db/fake-database.ts";
 export type { FakeDatabase, FakeQuery, FakeResponder, FakeResult } from "./db/fake-database.ts";
+import { memoryTemplateSource, type TestTemplates } from "./templates/memory-source.ts";
+export type { TestTemplates } from "./templates/memory-source.ts";
 
 /**
  * Options for {@linkcode testPlugin}.
@@ -38,6 +40,14 @@ export interface TestPluginOptions<DB = unknown> {
   readonly db?: Kysely<DB>;
   /** Whether the plugin's migrations are applied to `db` before `init`, as the runner does. Default true. */
   readonly migrate?: boolean;
+  /**
+   * The templates `ctx.templates.render()` finds, as the host would serve them: sources by path
+   * (`{ "layouts/base.hbs": "…" }`), or a folder URL (`new URL("./templates/", import.meta.url)`,
+   * which needs `--allow-read`). Default: none.
+   */
+  readonly templates?: TestTemplates;
+  /** What `{{static_url "path"}}` gives for a path (the host's fingerprinted URLs). Default: none, so "/plugins/<name>/static/<path>". */
+  readonly staticUrls?: Readonly<Record<string, string>>;
 }
 
 /**
@@ -104,6 +114,7 @@ export async function testPlugin<DB>(
     sink: (record) => logs.push(record),
     database: options.db as Kysely<unknown> | undefined,
     applyMigrations: options.migrate ?? true,
+    templates: memoryTemplateSource(options.templates, options.staticUrls),
     noDatabase: `plugin "${name}" has no database under testPlugin(): pass one as the db option ` +
       "(fakeDatabase() from @corral/sdk/testing, or a Kysely instance of your own)",
   });

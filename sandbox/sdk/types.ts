@@ -5,6 +5,7 @@
  */
 
 import type { Kysely, Migration } from "kysely";
+import type { TemplateHelper, TemplateRequest, Templates } from "./templates/types.ts";
 
 /**
  * A JSON value, as found in a plugin's configuration.
@@ -187,6 +188,22 @@ export interface PluginContext<DB = unknown> {
    * ```
    */
   readonly db: Kysely<DB>;
+  /**
+   * Renders the plugin's Handlebars templates (its `templates/` folder, or the host's override of
+   * a file). In a handler, `render(c, name, data)` from `@corral/sdk` answers with one.
+   *
+   * @example
+   * ```ts
+   * import { definePlugin, type PluginEnv } from "@corral/sdk";
+   * import { Hono } from "hono";
+   *
+   * const app = new Hono<PluginEnv>();
+   * app.get("/", async (c) => c.html(await c.env.templates.render("home", { title: "Notes" }, c)));
+   *
+   * export default definePlugin({ app });
+   * ```
+   */
+  readonly templates: Templates;
 }
 
 /**
@@ -280,4 +297,52 @@ export interface PluginDefinition<DB = unknown> {
   readonly init?: (ctx: PluginContext<DB>) => void | Promise<void>;
   /** Runs once when the host stops the plugin, bounded by the host's shutdown deadline. */
   readonly shutdown?: (ctx: PluginContext<DB>) => void | Promise<void>;
+  /** The plugin's template helpers and context processors (see docs/templates.md). */
+  readonly templates?: TemplateOptions;
+}
+
+/**
+ * Adds values to every template a plugin renders (Flask's `context_processor`). It gets the
+ * request being answered (`undefined` when rendering outside a request, e.g. an e-mail in an
+ * event handler) and the plugin's context. Values a render is given explicitly win over it.
+ *
+ * @example
+ * ```ts
+ * import type { TemplateContextProcessor } from "@corral/sdk";
+ *
+ * const site: TemplateContextProcessor = (_c, ctx) => ({ siteName: ctx.config.siteName ?? "Notes" });
+ * ```
+ */
+export type TemplateContextProcessor = (
+  c: TemplateRequest | undefined,
+  ctx: PluginContext,
+) => Readonly<Record<string, unknown>> | Promise<Readonly<Record<string, unknown>>>;
+
+/**
+ * The `templates` field of {@linkcode PluginDefinition}: the plugin's own helpers and context
+ * processors. Declaring it (even as `{}`) also loads the template engine at start, so the first
+ * render does not pay for it.
+ *
+ * @example
+ * ```ts
+ * import { definePlugin, render, type PluginEnv } from "@corral/sdk";
+ * import { Hono } from "hono";
+ *
+ * const app = new Hono<PluginEnv>();
+ * app.get("/", (c) => render(c, "home", { notes: ["a", "b"] }));
+ *
+ * export default definePlugin({
+ *   app,
+ *   templates: {
+ *     helpers: { shout: (text: unknown) => String(text).toUpperCase() },
+ *     contextProcessors: [(c) => ({ now: new Date().toISOString(), path: c?.req.path })],
+ *   },
+ * });
+ * ```
+ */
+export interface TemplateOptions {
+  /** Helpers by name, usable in every template of the plugin: `{{name arg1 key=value}}`. */
+  readonly helpers?: Readonly<Record<string, TemplateHelper>>;
+  /** Run before every render, in order; later ones win on the same key. */
+  readonly contextProcessors?: readonly TemplateContextProcessor[];
 }

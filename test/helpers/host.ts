@@ -37,6 +37,8 @@ export interface TestHostOptions {
   readonly runnerPath?: string;
   /** The host's static override folder (absolute path); none when missing. */
   readonly staticDir?: string;
+  /** The host's templates folder (CORRAL_TEMPLATES_DIR); none by default. */
+  readonly templatesDir?: string;
 }
 
 export async function startTestHost(options: TestHostOptions): Promise<TestHost> {
@@ -75,6 +77,7 @@ export async function startTestHost(options: TestHostOptions): Promise<TestHost>
     ...(options.restart === undefined ? {} : { restart: options.restart }),
     ...(options.runnerPath === undefined ? {} : { runtimeOverrides: { runnerPath: options.runnerPath } }),
     ...(options.staticDir === undefined ? {} : { staticDir: options.staticDir }),
+    ...(options.templatesDir === undefined ? {} : { templatesDir: options.templatesDir }),
   });
   await host.started;
   return {
