@@ -1,8 +1,10 @@
 /**
- * The notes plugin: a small JSON API over the plugin's own Postgres schema. It shows a plugin
- * with `"database": true`, Kysely migrations, typed queries and transactions.
+ * The notes plugin: a small HTML app and a JSON API over the plugin's own Postgres schema. It
+ * shows a plugin with `"database": true`, Kysely migrations, typed queries and transactions, and
+ * server-rendered pages (templates/, static/notes.css, a CSRF-protected form: see pages.ts).
  *
  * Routes (under /plugins/notes):
+ * - `GET /`: the HTML page (notes and a form); `POST /` (form fields title, body, tags): adds one
  * - `GET /notes?limit=20&offset=0`: `{ notes, total, limit, offset }`, newest first
  * - `GET /notes/:id`: one note, or 404
  * - `POST /notes` `{ title, body?, tags? }`: 201 with the note (note and tags in one transaction)
@@ -20,7 +22,9 @@ import { definePlugin, type PluginEnv } from "@corral/sdk";
 import { Hono } from "hono";
 import type { Context } from "hono";
 import { HTTPException } from "hono/http-exception";
+import { excerpt, isoDate, siteValues } from "./helpers.ts";
 import { migrations } from "./migrations.ts";
+import { pages } from "./pages.ts";
 import type { Database } from "./schema.ts";
 import { createNote, deleteNote, getNote, listNotes, updateNote } from "./store.ts";
 import { InvalidRequest, parseId, parseNewNote, parseNoteChanges, parsePage } from "./validate.ts";
@@ -30,6 +34,7 @@ export type { Database } from "./schema.ts";
 type Env = PluginEnv<Database>;
 
 const app = new Hono<Env>();
+app.route("/", pages);
 
 app.get("/notes", async (c) => {
   const page = parsePage(c.req.query("limit"), c.req.query("offset"));
@@ -78,4 +83,8 @@ function notFound(c: Context<Env>, id: string): Response {
   return c.json({ error: { code: "not-found", message: `note ${id} does not exist` } }, 404);
 }
 
-export default definePlugin<Database>({ app, migrations });
+export default definePlugin<Database>({
+  app,
+  migrations,
+  templates: { helpers: { excerpt, isoDate }, contextProcessors: [siteValues] },
+});

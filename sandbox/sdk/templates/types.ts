@@ -39,7 +39,9 @@ export type TemplateHelper = (...args: never[]) => unknown;
 export interface TemplateRequest {
   readonly req: { readonly method: string; readonly path: string; readonly url: string };
   /** `c.env.request` (see `RequestInfo`): the CSRF token and the values hooks attached. */
-  readonly env: { readonly request: { readonly csrfToken: string; readonly locals: Readonly<Record<string, unknown>> } };
+  readonly env: {
+    readonly request: { readonly requestId?: string; readonly csrfToken: string; readonly locals: Readonly<Record<string, unknown>> };
+  };
 }
 
 /**
