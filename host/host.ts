@@ -18,6 +18,7 @@ import type { PluginDatabase } from "./db/plugin-database.ts";
 import { PluginStore } from "./db/plugin-store.ts";
 import { discoverPlugins } from "./discovery.ts";
 import type { InvalidPlugin } from "./discovery.ts";
+import { createHostEvents } from "./events/host-events.ts";
 import { buildHealthReport } from "./health.ts";
 import type { HealthReport } from "./health.ts";
 import { loadAdminToken } from "./admin-token.ts";
@@ -95,6 +96,7 @@ export async function startHost(config: HostConfig): Promise<RunningHost> {
   const supervisors = new Map<string, Supervisor>();
   // Host services plugins may call (events, extension points, cache...); each feature registers its own.
   const services = new ServiceRegistry();
+  const events = createHostEvents({ services, plugins: supervisors, log });
   const invalid: InvalidPlugin[] = [];
   const inFlight = { count: 0 };
   let stopping = false;
@@ -105,6 +107,7 @@ export async function startHost(config: HostConfig): Promise<RunningHost> {
     plugins: [...supervisors.values()].map((s) => s.health()),
     invalid,
     stopping,
+    events: events.health(),
   });
   const admin = await loadAdminToken(config.dataDir, config.env);
   const app = createApp({
@@ -123,6 +126,7 @@ export async function startHost(config: HostConfig): Promise<RunningHost> {
         dataDir: config.dataDir, purge, log: log.forPlugin(name),
       });
       pluginDatabases.delete(name);
+      events.unloaded(supervisor, "uninstalled");
       return result;
     },
   });
@@ -181,6 +185,7 @@ export async function startHost(config: HostConfig): Promise<RunningHost> {
         ...(database === undefined ? {} : { database }),
         services,
         onStateChange: (state) => {
+          events.stateChanged(name, state);
           if (supervisorsStopped) return;
           store.recordState(name, state).catch((error: unknown) =>
             pluginLog.warn("could not record the plugin's state", { state, error: (error as Error).message }));
@@ -192,6 +197,7 @@ export async function startHost(config: HostConfig): Promise<RunningHost> {
       pluginLog.error("plugin refused", { code: entry.code, error: entry.message });
     }
   }
+  events.checkDeclarations();
   const started = Promise.all([...supervisors.values()].map((s) => s.start())).then(() => {
     log.info("plugins started", { ready: [...supervisors.values()].filter((s) => s.state === "ready").map((s) => s.name) });
   });

@@ -6,6 +6,8 @@
  */
 
 import type { PluginInternals } from "./_plugin-internals.ts";
+import { contribute } from "./events/contribute.ts";
+import { deliverEvent } from "./events/deliver.ts";
 
 /** Runs one host call for a plugin; a throw is answered with CORRAL_E_CALL_FAILED. */
 export type PluginCallHandler = (plugin: PluginInternals, payload: unknown) => unknown;
@@ -14,4 +16,8 @@ export type PluginCallHandler = (plugin: PluginInternals, payload: unknown) => u
 export const PLUGIN_CALLS: Readonly<Record<string, PluginCallHandler>> = Object.freeze({
   /** Answers with the plugin's name: lets the host check the call path end to end. */
   "corral.echo": (plugin: PluginInternals, payload: unknown) => ({ plugin: plugin.context.name, payload }),
+  /** Runs the plugin's `events` handlers for one event (events/deliver.ts). */
+  "events.deliver": deliverEvent,
+  /** Answers an extension point's gathering with the plugin's `contributions` entry (events/contribute.ts). */
+  "extensions.contribute": contribute,
 });

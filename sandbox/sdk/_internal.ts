@@ -26,6 +26,7 @@ import type {
 } from "./types.ts";
 import { PLUGIN_BRAND } from "./_brand.ts";
 import { logHandlerErrors } from "./_error-log.ts";
+import { createEvents, createExtensions } from "./events/context.ts";
 
 export { PLUGIN_BRAND } from "./_brand.ts";
 export { type BufferedResponse, bufferResponse } from "./_response.ts";
@@ -172,13 +173,15 @@ export async function startPlugin(definition: PluginDefinition, options: StartOp
  * The frozen context. `db` is a getter that is not enumerable, so that spreading or logging the
  * context of a plugin without a database does not throw.
  */
-function createContext(options: StartOptions, _host: HostServices): PluginContext {
+function createContext(options: StartOptions, host: HostServices): PluginContext {
   const context = {
     name: options.name,
     version: options.version,
     config: options.config,
     log: createLogger(options.sink),
     request: EMPTY_CONTEXT,
+    events: createEvents(host),
+    extensions: createExtensions(host),
   } as PluginContext;
   const { database } = options;
   Object.defineProperty(context, "db", {

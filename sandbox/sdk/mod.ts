@@ -40,3 +40,14 @@ export type {
   PluginMigrations,
   RequestInfo,
 } from "./types.ts";
+export type {
+  Contribution,
+  ContributionHandler,
+  Contributions,
+  EmitReceipt,
+  EventHandler,
+  EventHandlers,
+  PluginEvent,
+  PluginEvents,
+  PluginExtensions,
+} from "./events/types.ts";
