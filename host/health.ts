@@ -4,6 +4,7 @@
  */
 import type { InvalidPlugin } from "./discovery.ts";
 import type { BlockedPlugin } from "./plugins/resolve-load-order.ts";
+import type { EventsHealth } from "./events/host-events.ts";
 import type { PluginHealth } from "./supervisor.ts";
 
 /** "ok": every plugin ready; "degraded": some plugin is not; "stopping": draining for shutdown. */
@@ -16,6 +17,8 @@ export interface HealthReport {
   /** In name order. */
   readonly plugins: readonly (PluginHealth | BlockedPluginHealth)[];
   readonly invalid: readonly InvalidPlugin[];
+  /** Event and extension point counters (emitted, delivered, dropped, failed...). */
+  readonly events?: EventsHealth;
 }
 
 /** A valid plugin held back, not started and not mounted, because a plugin it needs cannot run. */
@@ -40,6 +43,7 @@ export function buildHealthReport(input: {
   invalid: readonly InvalidPlugin[];
   stopping: boolean;
   blocked?: readonly BlockedPlugin[];
+  events?: EventsHealth;
 }): HealthReport {
   const blocked = (input.blocked ?? []).map((b): BlockedPluginHealth =>
     ({ name: b.name, version: b.version, state: "blocked", blockedBy: b.blockedBy, chain: b.chain, code: b.code, failure: b.message }));
@@ -51,5 +55,6 @@ export function buildHealthReport(input: {
     uptimeMs: Date.now() - input.startedAt,
     plugins,
     invalid: input.invalid,
+    ...(input.events === undefined ? {} : { events: input.events }),
   };
 }

@@ -18,6 +18,7 @@ import type { PluginDatabase } from "./db/plugin-database.ts";
 import { PluginStore } from "./db/plugin-store.ts";
 import { discoverPlugins } from "./discovery.ts";
 import type { InvalidPlugin } from "./discovery.ts";
+import { createHostEvents } from "./events/host-events.ts";
 import { buildHealthReport } from "./health.ts";
 import type { HealthReport } from "./health.ts";
 import { loadAdminToken } from "./admin-token.ts";
@@ -117,6 +118,7 @@ export async function startHost(config: HostConfig): Promise<RunningHost> {
     staticUrls: ({ name }) => statics.urlsFor(name),
   });
   statics.onChange((name) => void templates.invalidate(name, "all"));
+  const events = createHostEvents({ services, plugins: supervisors, log });
   const invalid: InvalidPlugin[] = [];
   const blocked = new Map<string, BlockedPlugin>();
   const refusedAtSetup = new Map<string, string>();
@@ -131,6 +133,7 @@ export async function startHost(config: HostConfig): Promise<RunningHost> {
     invalid,
     stopping,
     blocked: [...blocked.values()],
+    events: events.health(),
   });
   const admin = await loadAdminToken(config.dataDir, config.env);
   const app = createApp({
@@ -152,6 +155,7 @@ export async function startHost(config: HostConfig): Promise<RunningHost> {
         dataDir: config.dataDir, purge, log: log.forPlugin(name),
       });
       pluginDatabases.delete(name);
+      events.unloaded(supervisor, "uninstalled");
       return result;
     },
   });
@@ -230,6 +234,7 @@ export async function startHost(config: HostConfig): Promise<RunningHost> {
         services,
         onStateChange: (state) => {
           states.notify(name, state);
+          events.stateChanged(name, state);
           if (supervisorsStopped) return;
           store.recordState(name, state).catch((error: unknown) =>
             pluginLog.warn("could not record the plugin's state", { state, error: (error as Error).message }));
@@ -243,6 +248,7 @@ export async function startHost(config: HostConfig): Promise<RunningHost> {
     }
   }
   await templates.watch([...supervisors.keys()]);
+  events.checkDeclarations();
   // Each plugin starts once the plugins it needs are ready; unrelated plugins start side by side.
   const started = startInOrder(resolution.order, { supervisors, refusedAtSetup, states, isStopping: () => stopping, onBlocked: holdBack }).then(() => {
     log.info("plugins started", { ready: [...supervisors.values()].filter((s) => s.state === "ready").map((s) => s.name) });

@@ -322,8 +322,9 @@ export class Supervisor {
   }
 
   #fail(message: string): void {
-    this.#setState("failed");
+    // The failure first: whoever is told about the state change reads it (the failed event's reason).
     this.#failure = message;
+    this.#setState("failed");
     clearTimeout(this.#restartTimer);
     this.#log.error("plugin failed; not restarting it", { reason: message });
   }

@@ -7,6 +7,8 @@
 
 import type { PluginInternals } from "./_plugin-internals.ts";
 import { invalidateTemplates } from "./templates/templates.ts";
+import { contribute } from "./events/contribute.ts";
+import { deliverEvent } from "./events/deliver.ts";
 
 /** Runs one host call for a plugin; a throw is answered with CORRAL_E_CALL_FAILED. */
 export type PluginCallHandler = (plugin: PluginInternals, payload: unknown) => unknown;
@@ -17,4 +19,8 @@ export const PLUGIN_CALLS: Readonly<Record<string, PluginCallHandler>> = Object.
   "corral.echo": (plugin: PluginInternals, payload: unknown) => ({ plugin: plugin.context.name, payload }),
   /** A template file changed: forget its compiled form (`{ paths }` or `{ all: true }`). */
   "templates.invalidate": (plugin: PluginInternals, payload: unknown) => invalidateTemplates(plugin.context.templates, payload),
+  /** Runs the plugin's `events` handlers for one event (events/deliver.ts). */
+  "events.deliver": deliverEvent,
+  /** Answers an extension point's gathering with the plugin's `contributions` entry (events/contribute.ts). */
+  "extensions.contribute": contribute,
 });

@@ -29,6 +29,7 @@ import { logHandlerErrors } from "./_error-log.ts";
 import { hostTemplateSource } from "./templates/host-source.ts";
 import { createTemplates, warmTemplates } from "./templates/templates.ts";
 import type { Templates, TemplateSource } from "./templates/types.ts";
+import { createEvents, createExtensions } from "./events/context.ts";
 
 export { PLUGIN_BRAND } from "./_brand.ts";
 export { type BufferedResponse, bufferResponse } from "./_response.ts";
@@ -187,6 +188,8 @@ function createContext(options: StartOptions, host: HostServices, definition: Pl
     config: options.config,
     log: createLogger(options.sink),
     request: EMPTY_CONTEXT,
+    events: createEvents(host),
+    extensions: createExtensions(host),
   } as PluginContext;
   // After the object exists: context processors are given the context itself.
   (context as { templates: Templates }).templates = createTemplates({

@@ -8,6 +8,7 @@ import type { PluginDefinition } from "./types.ts";
 import { PLUGIN_BRAND } from "./_brand.ts";
 import { SDK_VERSION } from "./version.ts";
 import { checkTemplateOptions } from "./templates/check-options.ts";
+import { checkContributions, checkEventHandlers } from "./events/validate.ts";
 
 /**
  * Declares a Corral plugin. The plugin's entry module (default `mod.ts`) must default-export what
@@ -70,7 +71,7 @@ export function definePlugin<DB = unknown>(definition: PluginDefinition<DB>): Pl
   if (typeof definition !== "object" || definition === null) {
     throw new TypeError(`definePlugin() expects an object like { app }, got ${describe(definition)}`);
   }
-  const { app, migrations, init, shutdown } = definition;
+  const { app, migrations, init, shutdown, events, contributions } = definition;
   if (typeof app !== "object" || app === null || typeof app.fetch !== "function") {
     throw new TypeError(
       `definePlugin({ app }): app must be a Hono app (an object with a fetch() method), got ${describe(app)}`,
@@ -83,12 +84,16 @@ export function definePlugin<DB = unknown>(definition: PluginDefinition<DB>): Pl
   }
   checkMigrations(migrations);
   const templates = checkTemplateOptions(definition.templates);
+  checkEventHandlers(events);
+  checkContributions(contributions);
   return Object.freeze({
     app,
     migrations: migrations === undefined ? undefined : Object.freeze({ ...migrations }),
     init,
     shutdown,
     templates,
+    events: events === undefined ? undefined : Object.freeze({ ...events }),
+    contributions: contributions === undefined ? undefined : Object.freeze({ ...contributions }),
     [PLUGIN_BRAND]: SDK_VERSION,
   });
 }

@@ -47,3 +47,14 @@ export type {
   TemplateContextProcessor,
   TemplateOptions,
 } from "./types.ts";
+export type {
+  Contribution,
+  ContributionHandler,
+  Contributions,
+  EmitReceipt,
+  EventHandler,
+  EventHandlers,
+  PluginEvent,
+  PluginEvents,
+  PluginExtensions,
+} from "./events/types.ts";

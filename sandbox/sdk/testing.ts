@@ -7,12 +7,14 @@
 import type { Kysely } from "kysely";
 import type { JsonObject, LogRecord, PluginDefinition } from "./types.ts";
 import { bufferResponse, isPluginDefinition, parseConfig, startPlugin } from "./_internal.ts";
+import { eventsTestHelpers, type EventsTestHelpers, type EventsTestOptions, fakeEventsHost } from "./events/fake-host.ts";
 
 export type { LogRecord } from "./types.ts";
 export { fakeDatabase } from "./db/fake-database.ts";
 export type { FakeDatabase, FakeQuery, FakeResponder, FakeResult } from "./db/fake-database.ts";
 import { memoryTemplateSource, type TestTemplates } from "./templates/memory-source.ts";
 export type { TestTemplates } from "./templates/memory-source.ts";
+export type { EmittedEvent, EventsManifest, EventsTestHelpers, EventsTestOptions, FakeContributions } from "./events/fake-host.ts";
 
 /**
  * Options for {@linkcode testPlugin}.
@@ -24,7 +26,7 @@ export type { TestTemplates } from "./templates/memory-source.ts";
  * const options: TestPluginOptions = { config: { greeting: "hi" }, name: "hello" };
  * ```
  */
-export interface TestPluginOptions<DB = unknown> {
+export interface TestPluginOptions<DB = unknown> extends EventsTestOptions {
   /** The configuration the plugin sees as `ctx.config` (it goes through JSON, as from the host). Default `{}`. */
   readonly config?: JsonObject;
   /** `ctx.name`. Default `"test-plugin"`. */
@@ -63,7 +65,7 @@ export interface TestPluginOptions<DB = unknown> {
  * console.log(response.status, running.logs.length);
  * ```
  */
-export interface TestPlugin extends AsyncDisposable {
+export interface TestPlugin extends AsyncDisposable, EventsTestHelpers {
   /**
    * Sends a request to the plugin's app, as the runner does: a path such as `"/notes?limit=5"`
    * becomes `http://plugin.local/notes?limit=5`; the response body is read in full first.
@@ -107,6 +109,7 @@ export async function testPlugin<DB>(
   const name = options.name ?? "test-plugin";
   const maxBodyBytes = options.maxBodyBytes ?? Infinity;
   const logs: LogRecord[] = [];
+  const events = fakeEventsHost(name, options);
   const plugin = await startPlugin(definition as PluginDefinition, {
     name,
     version: options.version ?? "0.0.0",
@@ -117,12 +120,14 @@ export async function testPlugin<DB>(
     templates: memoryTemplateSource(options.templates, options.staticUrls),
     noDatabase: `plugin "${name}" has no database under testPlugin(): pass one as the db option ` +
       "(fakeDatabase() from @corral/sdk/testing, or a Kysely instance of your own)",
+    host: events.host,
   });
   let closing: Promise<void> | undefined;
   const close = () => closing ??= plugin.stop();
   return {
     logs,
     close,
+    ...eventsTestHelpers(name, events, plugin),
     [Symbol.asyncDispose]: close,
     async fetch(pathOrRequest, init) {
       if (closing) throw new Error(`testPlugin(): fetch() after close() on plugin "${name}"`);

@@ -6,6 +6,7 @@
 
 import type { Kysely, Migration } from "kysely";
 import type { TemplateHelper, TemplateRequest, Templates } from "./templates/types.ts";
+import type { Contributions, EventHandlers, PluginEvents, PluginExtensions } from "./events/types.ts";
 
 /**
  * A JSON value, as found in a plugin's configuration.
@@ -204,6 +205,10 @@ export interface PluginContext<DB = unknown> {
    * ```
    */
   readonly templates: Templates;
+  /** Emits events to the plugins that subscribe to them (names listed in the manifest's `events.emits`). */
+  readonly events: PluginEvents;
+  /** Gathers the contributions to an extension point this plugin declares in its manifest's `extensionPoints`. */
+  readonly extensions: PluginExtensions;
 }
 
 /**
@@ -297,6 +302,13 @@ export interface PluginDefinition<DB = unknown> {
   readonly init?: (ctx: PluginContext<DB>) => void | Promise<void>;
   /** Runs once when the host stops the plugin, bounded by the host's shutdown deadline. */
   readonly shutdown?: (ctx: PluginContext<DB>) => void | Promise<void>;
+  /**
+   * Handlers of the events the manifest's `events.subscribes` lists, by name or pattern
+   * ("notes.created", "notes.*"). They run in this process, one event at a time, outside any request.
+   */
+  readonly events?: EventHandlers<PluginContext<DB>>;
+  /** This plugin's contributions to other plugins' extension points (listed in the manifest's `contributes`), by point. */
+  readonly contributions?: Contributions<PluginContext<DB>>;
   /** The plugin's template helpers and context processors (see docs/templates.md). */
   readonly templates?: TemplateOptions;
 }
