@@ -1,11 +1,14 @@
 /**
- * The smallest Corral plugin: a greeting, a JSON answer and an echo. Needs no permission.
+ * The smallest Corral plugin: a greeting, a JSON answer and an echo. Needs no permission. It also
+ * subscribes to `notes.created` (an event of the notes plugin) and contributes a box to notes'
+ * `notes.sidebar` extension point.
  *
  * @module
  */
 
 import { definePlugin, type PluginEnv } from "@corral/sdk";
 import { Hono } from "hono";
+import { activity, onNoteCreated, sidebarBox } from "./activity.ts";
 
 const app = new Hono<PluginEnv>();
 
@@ -23,4 +26,10 @@ app.post("/echo", async (c) => {
   return c.body(body, 200, { "content-type": c.req.header("content-type") ?? "application/octet-stream" });
 });
 
-export default definePlugin({ app });
+app.get("/activity", (c) => c.json(activity));
+
+export default definePlugin({
+  app,
+  events: { "notes.created": onNoteCreated },
+  contributions: { "notes.sidebar": sidebarBox },
+});

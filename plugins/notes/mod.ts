@@ -22,6 +22,7 @@ import { definePlugin, type PluginEnv } from "@corral/sdk";
 import { Hono } from "hono";
 import type { Context } from "hono";
 import { HTTPException } from "hono/http-exception";
+import { announceNote } from "./announce.ts";
 import { excerpt, isoDate, siteValues } from "./helpers.ts";
 import { migrations } from "./migrations.ts";
 import { pages } from "./pages.ts";
@@ -50,6 +51,7 @@ app.get("/notes/:id", async (c) => {
 
 app.post("/notes", async (c) => {
   const note = await createNote(c.env.db, parseNewNote(await jsonBody(c)));
+  await announceNote(c.env, note);
   return c.json(note, 201, { location: `notes/${note.id}` });
 });
 

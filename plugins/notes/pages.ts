@@ -10,6 +10,7 @@ import { type PluginEnv, render } from "@corral/sdk";
 import { Hono } from "hono";
 import type { Context } from "hono";
 import type { Database } from "./schema.ts";
+import { announceNote } from "./announce.ts";
 import { createNote, listNotes } from "./store.ts";
 import { InvalidRequest, parseNewNote } from "./validate.ts";
 
@@ -28,6 +29,7 @@ pages.post("/", async (c) => {
   const fields = { title: String(form.title ?? ""), body: String(form.body ?? ""), tags: splitTags(String(form.tags ?? "")) };
   try {
     const note = await createNote(c.env.db, parseNewNote(fields.title === "" ? { ...fields, title: undefined } : fields));
+    await announceNote(c.env, note);
     // Post/redirect/get: reloading the page does not post the form again.
     return c.redirect(`${c.req.path.replace(/\/?$/, "/")}?created=${note.id}`, 303);
   } catch (error) {
@@ -37,8 +39,20 @@ pages.post("/", async (c) => {
 });
 
 async function listPage(c: Context<Env>, extra: Record<string, unknown> = {}, status: 200 | 422 = 200): Promise<Response> {
-  const { notes, total } = await listNotes(c.env.db, { limit: PAGE_SIZE, offset: 0 });
-  return render(c, "index", { title: "Notes", notes, total, created: c.req.query("created"), ...extra }, status);
+  const [{ notes, total }, sidebar] = await Promise.all([
+    listNotes(c.env.db, { limit: PAGE_SIZE, offset: 0 }),
+    sidebarBoxes(c.env),
+  ]);
+  return render(c, "index", { title: "Notes", notes, total, sidebar, created: c.req.query("created"), ...extra }, status);
+}
+
+/** What other plugins contribute to the `notes.sidebar` extension point; a broken contributor is left out. */
+async function sidebarBoxes(env: Env["Bindings"]): Promise<Array<{ plugin: string; title: string; text: string }>> {
+  const contributions = await env.extensions.gather<{ title?: unknown; text?: unknown }>("notes.sidebar");
+  return contributions.flatMap((entry) =>
+    "value" in entry && entry.value !== null && typeof entry.value === "object"
+      ? [{ plugin: entry.plugin, title: String(entry.value.title ?? entry.plugin), text: String(entry.value.text ?? "") }]
+      : []);
 }
 
 function splitTags(text: string): string[] {
