@@ -3,6 +3,7 @@
  * grants, plus the folders that could not be loaded and why.
  */
 import type { InvalidPlugin } from "./discovery.ts";
+import type { HookHealth } from "./hooks/stats.ts";
 import type { PluginHealth } from "./supervisor.ts";
 
 /** "ok": every plugin ready; "degraded": some plugin is not; "stopping": draining for shutdown. */
@@ -14,6 +15,8 @@ export interface HealthReport {
   readonly uptimeMs: number;
   readonly plugins: readonly PluginHealth[];
   readonly invalid: readonly InvalidPlugin[];
+  /** Plugins' global request hooks, in running order per kind, with their counters. */
+  readonly hooks: readonly HookHealth[];
 }
 
 export function buildHealthReport(input: {
@@ -22,6 +25,7 @@ export function buildHealthReport(input: {
   plugins: readonly PluginHealth[];
   invalid: readonly InvalidPlugin[];
   stopping: boolean;
+  hooks?: readonly HookHealth[];
 }): HealthReport {
   const allReady = input.plugins.every((p) => p.state === "ready") && input.invalid.length === 0;
   return {
@@ -30,5 +34,6 @@ export function buildHealthReport(input: {
     uptimeMs: Date.now() - input.startedAt,
     plugins: input.plugins,
     invalid: input.invalid,
+    hooks: input.hooks ?? [],
   };
 }

@@ -21,6 +21,7 @@ import type { InvalidPlugin } from "./discovery.ts";
 import { buildHealthReport } from "./health.ts";
 import type { HealthReport } from "./health.ts";
 import { loadAdminToken } from "./admin-token.ts";
+import { GlobalHooks } from "./hooks/global-hooks.ts";
 import { createApp } from "./http/app.ts";
 import type { Logger } from "./logger.ts";
 import { buildLaunchPlan, describeGrants } from "./permission-flags.ts";
@@ -99,12 +100,15 @@ export async function startHost(config: HostConfig): Promise<RunningHost> {
   const inFlight = { count: 0 };
   let stopping = false;
 
+  // Plugins' global request hooks; configured once every plugin is loaded.
+  const hooks = new GlobalHooks({ lookup: (name) => supervisors.get(name), log });
   const health = () => buildHealthReport({
     version: HOST_VERSION,
     startedAt,
     plugins: [...supervisors.values()].map((s) => s.health()),
     invalid,
     stopping,
+    hooks: hooks.health(),
   });
   const admin = await loadAdminToken(config.dataDir, config.env);
   const app = createApp({
@@ -112,6 +116,7 @@ export async function startHost(config: HostConfig): Promise<RunningHost> {
     health,
     inFlight,
     isShuttingDown: () => stopping,
+    hooks,
     adminToken: admin.token,
     log,
     uninstall: async (name, purge) => {
@@ -192,6 +197,7 @@ export async function startHost(config: HostConfig): Promise<RunningHost> {
       pluginLog.error("plugin refused", { code: entry.code, error: entry.message });
     }
   }
+  hooks.configure([...supervisors.values()].map((s) => s.manifest));
   const started = Promise.all([...supervisors.values()].map((s) => s.start())).then(() => {
     log.info("plugins started", { ready: [...supervisors.values()].filter((s) => s.state === "ready").map((s) => s.name) });
   });

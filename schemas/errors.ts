@@ -69,6 +69,8 @@ export const ErrorCode = {
   CALL_FAILED: "CORRAL_E_CALL_FAILED",
   /** A call was not answered in time. */
   CALL_TIMEOUT: "CORRAL_E_CALL_TIMEOUT",
+  /** A global beforeRequest hook failed (threw, timed out, answered garbage, not ready): the request was refused. */
+  HOOK_FAILED: "CORRAL_E_HOOK_FAILED",
 } as const;
 
 /** One of the values of {@linkcode ErrorCode}. */

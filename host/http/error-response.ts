@@ -19,6 +19,7 @@ const STATUS_BY_CODE: Partial<Record<ErrorCodeValue, number>> = {
   [ErrorCode.HANDLER_FAILED]: 502,
   [ErrorCode.RESPONSE_TOO_LARGE]: 502,
   [ErrorCode.PROTOCOL_VIOLATION]: 502,
+  [ErrorCode.HOOK_FAILED]: 503,
 };
 
 export interface ErrorAnswer {

@@ -26,6 +26,7 @@ import type {
 } from "./types.ts";
 import { PLUGIN_BRAND } from "./_brand.ts";
 import { logHandlerErrors } from "./_error-log.ts";
+import { withLocalHooks } from "./hooks/local.ts";
 
 export { PLUGIN_BRAND } from "./_brand.ts";
 export { type BufferedResponse, bufferResponse } from "./_response.ts";
@@ -136,11 +137,14 @@ export async function startPlugin(definition: PluginDefinition, options: StartOp
   }
   await definition.init?.(context);
   const app: PluginApp = definition.app;
+  // Installed before the error logger, which then wraps it: a route error is logged, then handed to the hooks.
+  const hooked = definition.hooks === undefined ? undefined : withLocalHooks(app, definition.hooks, context);
   logHandlerErrors(app, context.log);
   return {
     context,
     routeCount: Array.isArray(app.routes) ? app.routes.length : 0,
     async fetch(request, requestContext = EMPTY_CONTEXT) {
+      if (hooked !== undefined) return await hooked(request, requestContext);
       // One cheap object per request: the shared context as prototype, the request's own values on top.
       const env = requestContext === EMPTY_CONTEXT ? context : Object.create(context, { request: { value: requestContext, enumerable: true } });
       const response = await app.fetch(request, env);

@@ -6,6 +6,7 @@
 
 import type { PluginDefinition } from "./types.ts";
 import { PLUGIN_BRAND } from "./_brand.ts";
+import { checkGlobalHooks, checkLocalHooks } from "./hooks/check.ts";
 import { SDK_VERSION } from "./version.ts";
 
 /**
@@ -15,10 +16,12 @@ import { SDK_VERSION } from "./version.ts";
  * Throws a `TypeError` when `app` has no `fetch` function or a hook is not a function, so the
  * mistake shows up where it is made rather than at the first request.
  *
- * Throws a `TypeError` as well when `migrations` is not an object of `{ up, down? }` functions.
+ * Throws a `TypeError` as well when `migrations` is not an object of `{ up, down? }` functions,
+ * or `hooks` / `globalHooks` has an unknown key or a hook that is not a function.
  *
  * @typeParam DB The plugin's tables, for a typed `ctx.db` (see `PluginContext.db`).
- * @param definition The plugin's Hono app, its optional migrations and its `init` and `shutdown` hooks.
+ * @param definition The plugin's Hono app, its optional migrations, its `init` and `shutdown` hooks,
+ *   and its request `hooks` (own routes) and `globalHooks` (everyone's requests).
  * @returns The definition to default-export.
  *
  * @example
@@ -68,7 +71,7 @@ export function definePlugin<DB = unknown>(definition: PluginDefinition<DB>): Pl
   if (typeof definition !== "object" || definition === null) {
     throw new TypeError(`definePlugin() expects an object like { app }, got ${describe(definition)}`);
   }
-  const { app, migrations, init, shutdown } = definition;
+  const { app, migrations, init, shutdown, hooks, globalHooks } = definition;
   if (typeof app !== "object" || app === null || typeof app.fetch !== "function") {
     throw new TypeError(
       `definePlugin({ app }): app must be a Hono app (an object with a fetch() method), got ${describe(app)}`,
@@ -85,6 +88,8 @@ export function definePlugin<DB = unknown>(definition: PluginDefinition<DB>): Pl
     migrations: migrations === undefined ? undefined : Object.freeze({ ...migrations }),
     init,
     shutdown,
+    hooks: checkLocalHooks(hooks),
+    globalHooks: checkGlobalHooks(globalHooks),
     [PLUGIN_BRAND]: SDK_VERSION,
   });
 }

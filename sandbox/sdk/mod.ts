@@ -40,3 +40,17 @@ export type {
   PluginMigrations,
   RequestInfo,
 } from "./types.ts";
+export type {
+  AfterRequestHook,
+  BeforeRequestHook,
+  BeforeRequestResult,
+  ErrorHook,
+  GlobalRequest,
+  GlobalRequestHooks,
+  GlobalResponse,
+  HookContext,
+  OneOrMany,
+  RequestHooks,
+  RequestOutcome,
+  TeardownRequestHook,
+} from "./hooks/types.ts";
