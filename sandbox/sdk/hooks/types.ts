@@ -47,7 +47,20 @@ export interface HookContext<Ctx> {
   text(text: string, status?: number, headers?: HeadersInit): Response;
 }
 
-/** One hook, or several that run in the order given (for `afterRequest` and `teardownRequest`: in reverse). */
+/**
+ * One hook, or several that run in the order given (for `afterRequest` and `teardownRequest`: in
+ * reverse, as Flask does).
+ *
+ * @example
+ * ```ts
+ * import type { BeforeRequestHook, OneOrMany, PluginContext } from "@corral/sdk";
+ *
+ * const before: OneOrMany<BeforeRequestHook<PluginContext>> = [
+ *   (c) => void (c.locals.startedAt = Date.now()),
+ *   (c) => void (c.locals.lang = c.req.header("accept-language") ?? "en"),
+ * ];
+ * ```
+ */
 export type OneOrMany<F> = F | readonly F[];
 
 /**
