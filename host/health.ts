@@ -5,6 +5,7 @@
 import type { InvalidPlugin } from "./discovery.ts";
 import type { BlockedPlugin } from "./plugins/resolve-load-order.ts";
 import type { EventsHealth } from "./events/host-events.ts";
+import type { HookHealth } from "./hooks/stats.ts";
 import type { PluginHealth } from "./supervisor.ts";
 
 /** "ok": every plugin ready; "degraded": some plugin is not; "stopping": draining for shutdown. */
@@ -17,6 +18,8 @@ export interface HealthReport {
   /** In name order. */
   readonly plugins: readonly (PluginHealth | BlockedPluginHealth)[];
   readonly invalid: readonly InvalidPlugin[];
+  /** Plugins' global request hooks, in running order per kind, with their counters. */
+  readonly hooks: readonly HookHealth[];
   /** Event and extension point counters (emitted, delivered, dropped, failed...). */
   readonly events?: EventsHealth;
 }
@@ -44,6 +47,7 @@ export function buildHealthReport(input: {
   stopping: boolean;
   blocked?: readonly BlockedPlugin[];
   events?: EventsHealth;
+  hooks?: readonly HookHealth[];
 }): HealthReport {
   const blocked = (input.blocked ?? []).map((b): BlockedPluginHealth =>
     ({ name: b.name, version: b.version, state: "blocked", blockedBy: b.blockedBy, chain: b.chain, code: b.code, failure: b.message }));
@@ -56,5 +60,6 @@ export function buildHealthReport(input: {
     plugins,
     invalid: input.invalid,
     ...(input.events === undefined ? {} : { events: input.events }),
+    hooks: input.hooks ?? [],
   };
 }

@@ -22,6 +22,7 @@ import { createHostEvents } from "./events/host-events.ts";
 import { buildHealthReport } from "./health.ts";
 import type { HealthReport } from "./health.ts";
 import { loadAdminToken } from "./admin-token.ts";
+import { GlobalHooks } from "./hooks/global-hooks.ts";
 import { createApp } from "./http/app.ts";
 import type { Logger } from "./logger.ts";
 import { buildLaunchPlan, describeGrants } from "./permission-flags.ts";
@@ -126,6 +127,8 @@ export async function startHost(config: HostConfig): Promise<RunningHost> {
   const inFlight = { count: 0 };
   let stopping = false;
 
+  // Plugins' global request hooks; configured once every plugin is loaded.
+  const hooks = new GlobalHooks({ lookup: (name) => supervisors.get(name), log });
   const health = () => buildHealthReport({
     version: HOST_VERSION,
     startedAt,
@@ -134,6 +137,7 @@ export async function startHost(config: HostConfig): Promise<RunningHost> {
     stopping,
     blocked: [...blocked.values()],
     events: events.health(),
+    hooks: hooks.health(),
   });
   const admin = await loadAdminToken(config.dataDir, config.env);
   const app = createApp({
@@ -143,6 +147,7 @@ export async function startHost(config: HostConfig): Promise<RunningHost> {
     inFlight,
     isShuttingDown: () => stopping,
     errorPage: templates.errorPage,
+    hooks,
     adminToken: admin.token,
     log,
     uninstall: async (name, purge) => {
@@ -249,6 +254,7 @@ export async function startHost(config: HostConfig): Promise<RunningHost> {
   }
   await templates.watch([...supervisors.keys()]);
   events.checkDeclarations();
+  hooks.configure([...supervisors.values()].map((s) => s.manifest));
   // Each plugin starts once the plugins it needs are ready; unrelated plugins start side by side.
   const started = startInOrder(resolution.order, { supervisors, refusedAtSetup, states, isStopping: () => stopping, onBlocked: holdBack }).then(() => {
     log.info("plugins started", { ready: [...supervisors.values()].filter((s) => s.state === "ready").map((s) => s.name) });

@@ -71,6 +71,8 @@ export class Session {
   readonly #io: SessionIo;
   readonly #reader = new FrameReader();
   readonly #inFlight = new Map<number, Promise<void>>();
+  /** Host calls being answered, so a lone answer goes out at once (as a lone response does). */
+  #callsInFlight = 0;
   #state: State = "awaiting-init";
   #plugin: StartedPlugin | undefined;
   #maxBodyBytes = DEFAULT_MAX_BODY_BYTES;
@@ -222,10 +224,14 @@ export class Session {
     } catch (error) {
       return this.#sendError(frame.id, ErrorCode.CALL_FAILED, `"${frame.method}": the payload is not JSON: ${messageOf(error)}`);
     }
+    this.#callsInFlight++;
     try {
       const result = await plugin.handleCall(frame.method, payload);
-      this.#send({ type: "callResult", id: frame.id, payloadJson: result === undefined ? "" : JSON.stringify(result) });
+      this.#callsInFlight--;
+      const alone = this.#callsInFlight === 0 && this.#inFlight.size === 0;
+      this.#send({ type: "callResult", id: frame.id, payloadJson: result === undefined ? "" : JSON.stringify(result) }, alone);
     } catch (error) {
+      this.#callsInFlight--;
       const code = error instanceof CorralError ? error.code : ErrorCode.CALL_FAILED;
       this.#sendError(frame.id, code, messageOf(error));
     }

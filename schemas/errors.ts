@@ -93,6 +93,8 @@ export const ErrorCode = {
   TEMPLATE_NOT_FOUND: "CORRAL_E_TEMPLATE_NOT_FOUND",
   /** A template did not compile or failed while rendering (syntax, a missing partial, a helper threw). */
   TEMPLATE_FAILED: "CORRAL_E_TEMPLATE_FAILED",
+  /** A global beforeRequest hook failed (threw, timed out, answered garbage, not ready): the request was refused. */
+  HOOK_FAILED: "CORRAL_E_HOOK_FAILED",
 } as const;
 
 /** One of the values of {@linkcode ErrorCode}. */

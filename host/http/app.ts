@@ -7,6 +7,8 @@ import type { HttpBindings } from "@hono/node-server";
 import { RESPONSE_ALREADY_SENT } from "@hono/node-server/utils/response";
 import { CorralError, ErrorCode } from "../../schemas/errors.ts";
 import type { HealthReport } from "../health.ts";
+import { writeErrorAnswer } from "../hooks/answer.ts";
+import type { GlobalHooks, RequestIds } from "../hooks/global-hooks.ts";
 import type { Logger } from "../logger.ts";
 import type { StaticCatalog } from "../static/catalog.ts";
 import { serveStatic, staticMountOf } from "../static/serve-static.ts";
@@ -30,7 +32,12 @@ export interface AppDependencies {
   readonly statics?: StaticCatalog;
   /** Host errors as HTML pages for browsers (host/templates/); JSON for everyone when unset. */
   readonly errorPage?: ErrorResponder;
+  /** Plugins' global request hooks (host/hooks/); none when missing. */
+  readonly hooks?: GlobalHooks;
 }
+
+/** The ids the host gives each request, for the hooks' context (none yet: the request-id and CSRF middleware fill them). */
+const NO_IDS: RequestIds = Object.freeze({ requestId: "", csrfToken: "" });
 
 export function createApp(deps: AppDependencies): Hono<{ Bindings: HttpBindings }> {
   const app = new Hono<{ Bindings: HttpBindings }>();
@@ -57,7 +64,7 @@ export function createApp(deps: AppDependencies): Hono<{ Bindings: HttpBindings 
   app.route("/admin", createAdminApp({ token: deps.adminToken, health: deps.health, lookup: deps.lookup, uninstall: deps.uninstall }));
 
   const statics = deps.statics;
-  const toPlugin = async (c: { req: { param(name: "name"): string }; env: HttpBindings }) => {
+  const toPlugin = async (c: { req: { param(name: "name"): string; readonly path: string }; env: HttpBindings }) => {
     const { incoming, outgoing } = c.env;
     // The router saw a normalized path: a raw "/plugins/x/static/../mod.ts" lands here, and is
     // still a static request, refused as such rather than forwarded.
@@ -70,7 +77,10 @@ export function createApp(deps: AppDependencies): Hono<{ Bindings: HttpBindings 
     }
     deps.inFlight.count++;
     try {
-      await forward(c.req.param("name"), incoming, outgoing, deps.lookup, deps.log, undefined, errorPage);
+      const name = c.req.param("name");
+      const hooked = deps.hooks?.match(c.req.path, name);
+      if (hooked === undefined) await forward(name, incoming, outgoing, deps.lookup, deps.log, undefined, errorPage);
+      else await hooked.run(incoming, outgoing, NO_IDS, (context, beforeAnswer) => forward(name, incoming, outgoing, deps.lookup, deps.log, context, errorPage, beforeAnswer));
     } finally {
       deps.inFlight.count--;
     }
@@ -84,8 +94,16 @@ export function createApp(deps: AppDependencies): Hono<{ Bindings: HttpBindings 
   app.all("/plugins/:name", toPlugin);
   app.all("/plugins/:name/*", toPlugin);
 
-  app.notFound((c) => sendPage(c.env, new CorralError(ErrorCode.PLUGIN_NOT_FOUND,
-    `nothing is served at ${c.req.path}; plugins are mounted at /plugins/<name>/ and the host's status is at /health`)));
+  app.notFound(async (c) => {
+    const error = new CorralError(ErrorCode.PLUGIN_NOT_FOUND,
+      `nothing is served at ${c.req.path}; plugins are mounted at /plugins/<name>/ and the host's status is at /health`);
+    // The host's own answers get global hooks too (an auth hook may guard a path before it is a 404).
+    const hooked = deps.hooks?.match(c.req.path, null);
+    if (hooked === undefined) return sendPage(c.env, error);
+    const { incoming, outgoing } = c.env;
+    await hooked.run(incoming, outgoing, NO_IDS, (_context, beforeAnswer) => writeErrorAnswer(outgoing, error, beforeAnswer));
+    return RESPONSE_ALREADY_SENT;
+  });
   // Middleware refusals (e.g. the admin API's bearer check) carry their own response.
   app.onError((error, c) => {
     if (error instanceof HTTPException) return error.getResponse();

@@ -22,6 +22,7 @@ const STATUS_BY_CODE: Partial<Record<ErrorCodeValue, number>> = {
   [ErrorCode.STATIC_REFUSED]: 403,
   [ErrorCode.STATIC_NOT_FOUND]: 404,
   [ErrorCode.METHOD_NOT_ALLOWED]: 405,
+  [ErrorCode.HOOK_FAILED]: 503,
 };
 
 export interface ErrorAnswer {

@@ -9,6 +9,8 @@ import { CONTEXT_HEADER, encodeRequestContext } from "../../schemas/request-cont
 import type { RequestContext } from "../../schemas/request-context.ts";
 import { decodeHeaders } from "../../schemas/wire-headers.ts";
 import type { ResponseMessage } from "../../schemas/messages.ts";
+import type { BeforeAnswer } from "../hooks/answer.ts";
+import { writeErrorAnswer } from "../hooks/answer.ts";
 import type { Logger } from "../logger.ts";
 import type { Supervisor } from "../supervisor.ts";
 import { errorAnswer } from "./error-response.ts";
@@ -31,6 +33,8 @@ export type SupervisorLookup = (name: string) => Supervisor | undefined;
 /**
  * Forwards `incoming` to the plugin `name` and writes the answer to `outgoing`. Never throws:
  * every failure becomes an error response (`errorPage`: JSON, or an HTML page for browsers).
+ * `beforeAnswer` (global afterRequest hooks) sees the status and headers of whatever is answered,
+ * and may change the headers, before they are written.
  */
 export async function forward(
   name: string,
@@ -40,6 +44,7 @@ export async function forward(
   log: Logger,
   context?: RequestContext,
   errorPage: ErrorResponder = jsonErrors,
+  beforeAnswer?: BeforeAnswer,
 ): Promise<void> {
   try {
     const supervisor = lookup(name);
@@ -55,12 +60,14 @@ export async function forward(
       body,
       remoteAddress: incoming.socket.remoteAddress ?? "",
     });
-    writeResponse(outgoing, response);
+    const written = writeResponse(outgoing, response, beforeAnswer);
+    if (written !== undefined) await written;
   } catch (error) {
     // A CorralError is an answer; anything else is a host bug, hidden from the client, logged here.
     if (!(error instanceof CorralError)) {
       log.error("internal error while forwarding", { plugin: name, error: (error as Error).stack ?? String(error) });
     }
+    if (beforeAnswer !== undefined && !outgoing.headersSent) return await writeErrorAnswer(outgoing, error, beforeAnswer);
     const answer = await errorPage(error, incoming, outgoing, name, context?.requestId);
     if (!outgoing.headersSent) outgoing.writeHead(answer.status, answer.headers);
     outgoing.end(answer.body);
@@ -84,14 +91,20 @@ export function flattenRequestHeaders(raw: readonly string[]): string {
   return out;
 }
 
-function writeResponse(outgoing: ServerResponse, response: ResponseMessage): void {
+/** Writes the plugin's answer; with `beforeAnswer`, once it has seen (and maybe changed) the headers. */
+function writeResponse(outgoing: ServerResponse, response: ResponseMessage, beforeAnswer?: BeforeAnswer): Promise<void> | undefined {
   const headers: string[] = [];
   for (const [name, value] of decodeHeaders(response.headers)) {
     if (RESPONSE_OWNED.has(name)) continue;
     headers.push(name, value);
   }
-  headers.push("content-length", String(response.body.byteLength));
   const status = response.status >= 200 && response.status <= 599 ? response.status : 502;
+  if (beforeAnswer === undefined) return send(outgoing, status, headers, response.body);
+  return beforeAnswer({ status, headers, error: null }).then(() => send(outgoing, status, headers, response.body));
+}
+
+function send(outgoing: ServerResponse, status: number, headers: string[], body: Uint8Array): undefined {
+  headers.push("content-length", String(body.byteLength));
   try {
     outgoing.writeHead(status, headers);
   } catch (error) {
@@ -102,5 +115,5 @@ function writeResponse(outgoing: ServerResponse, response: ResponseMessage): voi
     outgoing.end(answer.body);
     return;
   }
-  outgoing.end(response.body);
+  outgoing.end(body);
 }

@@ -9,6 +9,7 @@ import type { PluginInternals } from "./_plugin-internals.ts";
 import { invalidateTemplates } from "./templates/templates.ts";
 import { contribute } from "./events/contribute.ts";
 import { deliverEvent } from "./events/deliver.ts";
+import { globalAfterRequest, globalBeforeRequest, globalTeardownRequest } from "./hooks/global.ts";
 
 /** Runs one host call for a plugin; a throw is answered with CORRAL_E_CALL_FAILED. */
 export type PluginCallHandler = (plugin: PluginInternals, payload: unknown) => unknown;
@@ -23,4 +24,7 @@ export const PLUGIN_CALLS: Readonly<Record<string, PluginCallHandler>> = Object.
   "events.deliver": deliverEvent,
   /** Answers an extension point's gathering with the plugin's `contributions` entry (events/contribute.ts). */
   "extensions.contribute": contribute,
+  "hooks.beforeRequest": globalBeforeRequest,
+  "hooks.afterRequest": globalAfterRequest,
+  "hooks.teardownRequest": globalTeardownRequest,
 });

@@ -8,24 +8,25 @@ import { Hono } from "hono";
 import type { Logger, PluginApp } from "./types.ts";
 
 /** The slice of Hono's Context this module uses. */
-interface ErrorContext {
+export interface ErrorContext {
+  readonly env?: unknown;
   readonly req: { readonly method: string; readonly path: string };
   text(text: string, status: 500): Response;
 }
 
-type ErrorHandler = (error: Error, c: ErrorContext) => Response | Promise<Response>;
+export type ErrorHandler = (error: Error, c: ErrorContext) => Response | Promise<Response>;
 
 /**
  * Hono keeps its error handler in `errorHandler`, private in its types but a plain public field
  * at runtime (it is how `onError()` and `route()` work). It is the only place every handler error
  * passes through, so we wrap it there instead of replacing the plugin's own `onError()`.
  */
-interface ErrorHandlerHolder {
+export interface ErrorHandlerHolder {
   errorHandler?: ErrorHandler;
 }
 
 /** Hono's default handler: `console.error(err)` and a 500 text answer. */
-const honoDefault = (new Hono() as unknown as ErrorHandlerHolder).errorHandler;
+export const honoDefault: ErrorHandler | undefined = (new Hono() as unknown as ErrorHandlerHolder).errorHandler;
 
 /**
  * Wraps `app`'s error handler so each handler error is logged (message and stack) to `log`. With

@@ -30,6 +30,7 @@ import { hostTemplateSource } from "./templates/host-source.ts";
 import { createTemplates, warmTemplates } from "./templates/templates.ts";
 import type { Templates, TemplateSource } from "./templates/types.ts";
 import { createEvents, createExtensions } from "./events/context.ts";
+import { withLocalHooks } from "./hooks/local.ts";
 
 export { PLUGIN_BRAND } from "./_brand.ts";
 export { type BufferedResponse, bufferResponse } from "./_response.ts";
@@ -145,11 +146,14 @@ export async function startPlugin(definition: PluginDefinition, options: StartOp
   if (definition.templates !== undefined) await warmTemplates(context.templates);
   await definition.init?.(context);
   const app: PluginApp = definition.app;
+  // Installed before the error logger, which then wraps it: a route error is logged, then handed to the hooks.
+  const hooked = definition.hooks === undefined ? undefined : withLocalHooks(app, definition.hooks, context);
   logHandlerErrors(app, context.log);
   return {
     context,
     routeCount: Array.isArray(app.routes) ? app.routes.length : 0,
     async fetch(request, requestContext = EMPTY_CONTEXT) {
+      if (hooked !== undefined) return await hooked(request, requestContext);
       // One cheap object per request: the shared context as prototype, the request's own values on top.
       const env = requestContext === EMPTY_CONTEXT ? context : Object.create(context, { request: { value: requestContext, enumerable: true } });
       const response = await app.fetch(request, env);

@@ -6,6 +6,7 @@
 
 import type { PluginDefinition } from "./types.ts";
 import { PLUGIN_BRAND } from "./_brand.ts";
+import { checkGlobalHooks, checkLocalHooks } from "./hooks/check.ts";
 import { SDK_VERSION } from "./version.ts";
 import { checkTemplateOptions } from "./templates/check-options.ts";
 import { checkContributions, checkEventHandlers } from "./events/validate.ts";
@@ -19,9 +20,11 @@ import { checkContributions, checkEventHandlers } from "./events/validate.ts";
  *
  * Throws a `TypeError` as well when `migrations` is not an object of `{ up, down? }` functions,
  * or `templates` not `{ helpers?, contextProcessors? }` of functions (see docs/templates.md).
+ * or `hooks` / `globalHooks` has an unknown key or a hook that is not a function.
  *
  * @typeParam DB The plugin's tables, for a typed `ctx.db` (see `PluginContext.db`).
- * @param definition The plugin's Hono app, its optional migrations and its `init` and `shutdown` hooks.
+ * @param definition The plugin's Hono app, its optional migrations, its `init` and `shutdown` hooks,
+ *   and its request `hooks` (own routes) and `globalHooks` (everyone's requests).
  * @returns The definition to default-export.
  *
  * @example
@@ -71,7 +74,7 @@ export function definePlugin<DB = unknown>(definition: PluginDefinition<DB>): Pl
   if (typeof definition !== "object" || definition === null) {
     throw new TypeError(`definePlugin() expects an object like { app }, got ${describe(definition)}`);
   }
-  const { app, migrations, init, shutdown, events, contributions } = definition;
+  const { app, migrations, init, shutdown, events, contributions, hooks, globalHooks } = definition;
   if (typeof app !== "object" || app === null || typeof app.fetch !== "function") {
     throw new TypeError(
       `definePlugin({ app }): app must be a Hono app (an object with a fetch() method), got ${describe(app)}`,
@@ -94,6 +97,8 @@ export function definePlugin<DB = unknown>(definition: PluginDefinition<DB>): Pl
     templates,
     events: events === undefined ? undefined : Object.freeze({ ...events }),
     contributions: contributions === undefined ? undefined : Object.freeze({ ...contributions }),
+    hooks: checkLocalHooks(hooks),
+    globalHooks: checkGlobalHooks(globalHooks),
     [PLUGIN_BRAND]: SDK_VERSION,
   });
 }

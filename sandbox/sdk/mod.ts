@@ -5,7 +5,9 @@
  * default export comes from {@linkcode definePlugin}. Its routes are a Hono app; the host mounts
  * them at `/plugins/<name>/` and runs the plugin in its own locked-down Deno process. A plugin
  * whose manifest says `"database": true` gets its own Postgres schema as `ctx.db`, a Kysely
- * instance, and its `migrations` run there before it starts (see docs/database.md). To test a
+ * instance, and its `migrations` run there before it starts (see docs/database.md). Request
+ * `hooks` run around its own routes, and `globalHooks` (declared in its manifest too) around
+ * everyone else's requests (see docs/writing-plugins.md, "Request hooks"). To test a
  * plugin without the host, use `testPlugin()` (and `fakeDatabase()`) from `@corral/sdk/testing`.
  *
  * @example
@@ -58,3 +60,16 @@ export type {
   PluginEvents,
   PluginExtensions,
 } from "./events/types.ts";
+  AfterRequestHook,
+  BeforeRequestHook,
+  BeforeRequestResult,
+  ErrorHook,
+  GlobalRequest,
+  GlobalRequestHooks,
+  GlobalResponse,
+  HookContext,
+  OneOrMany,
+  RequestHooks,
+  RequestOutcome,
+  TeardownRequestHook,
+} from "./hooks/types.ts";

@@ -8,6 +8,11 @@ import type { Kysely } from "kysely";
 import type { JsonObject, LogRecord, PluginDefinition } from "./types.ts";
 import { bufferResponse, isPluginDefinition, parseConfig, startPlugin } from "./_internal.ts";
 import { eventsTestHelpers, type EventsTestHelpers, type EventsTestOptions, fakeEventsHost } from "./events/fake-host.ts";
+import { EMPTY_CONTEXT, type RequestContext } from "../../schemas/request-context.ts";
+import { type TestGlobalHooks, testGlobalHooks } from "./hooks/testing.ts";
+
+export type { TestGlobalHooks, TestHookRequest } from "./hooks/testing.ts";
+export type { BeforeRequestAnswer, HeaderEdits } from "../../schemas/global-hooks.ts";
 
 export type { LogRecord } from "./types.ts";
 export { fakeDatabase } from "./db/fake-database.ts";
@@ -53,6 +58,26 @@ export interface TestPluginOptions<DB = unknown> extends EventsTestOptions {
 }
 
 /**
+ * `fetch()` options of a {@linkcode TestPlugin}: a fetch `RequestInit`, plus what the host would
+ * put in `c.env.request` (for example the `locals` a global auth hook attaches).
+ *
+ * @example
+ * ```ts
+ * import type { TestRequestInit } from "@corral/sdk/testing";
+ *
+ * const init: TestRequestInit = { method: "POST", body: "{}", locals: { user: { id: 7 } } };
+ * ```
+ */
+export interface TestRequestInit extends RequestInit {
+  /** `c.env.request.locals`. Default `{}`. */
+  readonly locals?: Readonly<Record<string, unknown>>;
+  /** `c.env.request.requestId`. Default `""`. */
+  readonly requestId?: string;
+  /** `c.env.request.csrfToken`. Default `""`. */
+  readonly csrfToken?: string;
+}
+
+/**
  * A started plugin under test. Dispose of it (`await using`, or `close()`) to run its shutdown hook.
  *
  * @example
@@ -70,7 +95,9 @@ export interface TestPlugin extends AsyncDisposable, EventsTestHelpers {
    * Sends a request to the plugin's app, as the runner does: a path such as `"/notes?limit=5"`
    * becomes `http://plugin.local/notes?limit=5`; the response body is read in full first.
    */
-  fetch(pathOrRequest: string | Request, init?: RequestInit): Promise<Response>;
+  fetch(pathOrRequest: string | Request, init?: TestRequestInit): Promise<Response>;
+  /** Runs the plugin's `globalHooks` as the host would, through JSON: see {@linkcode TestGlobalHooks}. */
+  readonly globalHooks: TestGlobalHooks;
   /** Every record the plugin logged so far, oldest first (handler errors included). */
   readonly logs: readonly LogRecord[];
   /** Runs the shutdown hook once; later calls resolve at once. */
@@ -129,12 +156,18 @@ export async function testPlugin<DB>(
     close,
     ...eventsTestHelpers(name, events, plugin),
     [Symbol.asyncDispose]: close,
+    globalHooks: testGlobalHooks(plugin),
     async fetch(pathOrRequest, init) {
       if (closing) throw new Error(`testPlugin(): fetch() after close() on plugin "${name}"`);
-      const request = toRequest(pathOrRequest, init);
+      const { locals, requestId, csrfToken, ...requestInit } = init ?? {};
+      const request = toRequest(pathOrRequest, init === undefined ? undefined : requestInit);
       const url = new URL(request.url);
       const what = `plugin "${name}" answering ${request.method} ${url.pathname}`;
-      const buffered = await bufferResponse(await plugin.fetch(request), maxBodyBytes, what);
+      const context: RequestContext = locals === undefined && requestId === undefined && csrfToken === undefined
+        ? EMPTY_CONTEXT
+        // Through JSON, as from the host.
+        : { requestId: requestId ?? "", csrfToken: csrfToken ?? "", locals: JSON.parse(JSON.stringify(locals ?? {})) };
+      const buffered = await bufferResponse(await plugin.fetch(request, context), maxBodyBytes, what);
       if (buffered.tooLarge) plugin.context.log.warn(`${what}: response body over ${maxBodyBytes} bytes, sent 502`);
       return new Response(nullBodyStatus(buffered.status) ? null : buffered.body, buffered);
     },

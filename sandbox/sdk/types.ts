@@ -7,6 +7,7 @@
 import type { Kysely, Migration } from "kysely";
 import type { TemplateHelper, TemplateRequest, Templates } from "./templates/types.ts";
 import type { Contributions, EventHandlers, PluginEvents, PluginExtensions } from "./events/types.ts";
+import type { GlobalRequestHooks, RequestHooks } from "./hooks/types.ts";
 
 /**
  * A JSON value, as found in a plugin's configuration.
@@ -302,6 +303,10 @@ export interface PluginDefinition<DB = unknown> {
   readonly init?: (ctx: PluginContext<DB>) => void | Promise<void>;
   /** Runs once when the host stops the plugin, bounded by the host's shutdown deadline. */
   readonly shutdown?: (ctx: PluginContext<DB>) => void | Promise<void>;
+  /** Request hooks around the plugin's own routes, in its process: see {@linkcode RequestHooks}. */
+  readonly hooks?: RequestHooks<PluginContext<DB>>;
+  /** Request hooks for everyone else's requests (declared in the manifest too): see {@linkcode GlobalRequestHooks}. */
+  readonly globalHooks?: GlobalRequestHooks<PluginContext<DB>>;
   /**
    * Handlers of the events the manifest's `events.subscribes` lists, by name or pattern
    * ("notes.created", "notes.*"). They run in this process, one event at a time, outside any request.

@@ -117,7 +117,7 @@ notes("in headless Chromium: load the page, submit the form, see the new note", 
     assert.is(await first.count(), 1, "the new note is listed");
     assert.is(await first.locator("p").first().textContent(), "typed in Chromium");
     // The stylesheet applied: the note card has the background notes.css gives it.
-    assert.is(await first.evaluate((el) => getComputedStyle(el).backgroundColor), "rgb(255, 255, 255)");
+    assert.is(await first.evaluate((el) => (globalThis as unknown as { getComputedStyle(e: unknown): { backgroundColor: string } }).getComputedStyle(el).backgroundColor), "rgb(255, 255, 255)");
   } finally {
     await browser.close();
   }
