@@ -2,6 +2,7 @@
  * The /health report: the host's status and every plugin's name, version, state, isolation and
  * grants, plus the folders that could not be loaded and why.
  */
+import type { CacheStats } from "./cache/host-cache.ts";
 import type { InvalidPlugin } from "./discovery.ts";
 import type { PluginHealth } from "./supervisor.ts";
 
@@ -14,6 +15,8 @@ export interface HealthReport {
   readonly uptimeMs: number;
   readonly plugins: readonly PluginHealth[];
   readonly invalid: readonly InvalidPlugin[];
+  /** The host cache: its ceiling, what it holds, and each plugin's sizes and hit/miss/eviction counts. */
+  readonly cache?: CacheStats;
 }
 
 export function buildHealthReport(input: {
@@ -22,6 +25,7 @@ export function buildHealthReport(input: {
   plugins: readonly PluginHealth[];
   invalid: readonly InvalidPlugin[];
   stopping: boolean;
+  cache?: CacheStats;
 }): HealthReport {
   const allReady = input.plugins.every((p) => p.state === "ready") && input.invalid.length === 0;
   return {
@@ -30,5 +34,6 @@ export function buildHealthReport(input: {
     uptimeMs: Date.now() - input.startedAt,
     plugins: input.plugins,
     invalid: input.invalid,
+    ...(input.cache === undefined ? {} : { cache: input.cache }),
   };
 }

@@ -4,13 +4,12 @@
  */
 import { mkdir } from "node:fs/promises";
 import type { AddressInfo } from "node:net";
-import { networkInterfaces } from "node:os";
 import type { Server } from "node:http";
 import { createAdaptorServer } from "@hono/node-server";
-import semver from "semver";
 import { CorralError, ErrorCode } from "../schemas/errors.ts";
+import { DEFAULT_CACHE_MAX_BYTES, HostCache } from "./cache/host-cache.ts";
+import { registerCacheServices } from "./cache/services.ts";
 import { openHostDatabase } from "./db/connect.ts";
-import type { HostDatabase } from "./db/connect.ts";
 import { loadHostSecret } from "./db/host-secret.ts";
 import { migrateHostSchema } from "./db/host-migrations/migrate.ts";
 import { openPluginDatabase } from "./db/open-plugin-database.ts";
@@ -27,6 +26,8 @@ import { buildLaunchPlan, describeGrants } from "./permission-flags.ts";
 import type { RuntimePaths } from "./permission-flags.ts";
 import { loadPolicy, withRuntimeDenies } from "./policy.ts";
 import { resolveRuntimePaths } from "./runtime-paths.ts";
+import { runtimeDenies } from "./runtime-denies.ts";
+import { assertHostApi } from "./manifest/host-api.ts";
 import { ServiceRegistry } from "./services/registry.ts";
 import { Supervisor } from "./supervisor.ts";
 import { uninstallPlugin } from "./uninstall.ts";
@@ -50,6 +51,8 @@ export interface HostConfig {
   readonly runtimeOverrides?: Partial<RuntimePaths>;
   /** Largest frame a plugin may send; responses are bounded by maxBodyBytes well below it. */
   readonly maxFrameBytes?: number;
+  /** The host cache's ceiling for all plugins together (CORRAL_CACHE_MAX_BYTES). */
+  readonly cacheMaxBytes?: number;
 }
 
 export interface RunningHost {
@@ -95,6 +98,8 @@ export async function startHost(config: HostConfig): Promise<RunningHost> {
   const supervisors = new Map<string, Supervisor>();
   // Host services plugins may call (events, extension points, cache...); each feature registers its own.
   const services = new ServiceRegistry();
+  const cache = new HostCache({ maxBytes: config.cacheMaxBytes ?? DEFAULT_CACHE_MAX_BYTES });
+  registerCacheServices(services, cache);
   const invalid: InvalidPlugin[] = [];
   const inFlight = { count: 0 };
   let stopping = false;
@@ -105,6 +110,7 @@ export async function startHost(config: HostConfig): Promise<RunningHost> {
     plugins: [...supervisors.values()].map((s) => s.health()),
     invalid,
     stopping,
+    cache: cache.stats(),
   });
   const admin = await loadAdminToken(config.dataDir, config.env);
   const app = createApp({
@@ -123,6 +129,7 @@ export async function startHost(config: HostConfig): Promise<RunningHost> {
         dataDir: config.dataDir, purge, log: log.forPlugin(name),
       });
       pluginDatabases.delete(name);
+      cache.drop(name);
       return result;
     },
   });
@@ -142,14 +149,8 @@ export async function startHost(config: HostConfig): Promise<RunningHost> {
     log.warn("bubblewrap (bwrap) is not installed: plugins run with Deno's permissions only, and a " +
       "plugin's static import can read any file this host can read; install it: apt-get install -y bubblewrap");
   }
-  // A plugin must not reach the host's own port, nor the database server, through a net grant:
-  // by any of this machine's addresses, since the host may listen on all of them.
-  const addresses = localAddresses();
-  const policy = withRuntimeDenies(basePolicy, [
-    ...addresses.map((address) => hostPort(address, port)),
-    `localhost:${port}`,
-    ...databaseDenies(hostDb, addresses),
-  ]);
+  // A plugin must not reach the host's own port, nor the database server, through a net grant.
+  const policy = withRuntimeDenies(basePolicy, runtimeDenies({ hostPort: port, database: hostDb.connectionInfo }));
   const discovery = await discoverPlugins(config.pluginsDir);
   invalid.push(...discovery.invalid);
   for (const bad of discovery.invalid) log.error("plugin skipped", { dir: bad.dir, code: bad.code, error: bad.message });
@@ -215,35 +216,6 @@ export async function startHost(config: HostConfig): Promise<RunningHost> {
     return closing;
   };
   return { url, adminToken: admin.token, port, health, started, close };
-}
-
-/** Host-port patterns for the database server, so no net grant reaches it directly. */
-function databaseDenies(hostDb: HostDatabase, localAddresses: readonly string[]): string[] {
-  const { host, port } = hostDb.connectionInfo;
-  const local = host === "localhost" || localAddresses.includes(host);
-  const hosts = new Set([host, ...(local ? [...localAddresses, "localhost"] : [])]);
-  return [...hosts].map((h) => hostPort(h, port));
-}
-
-/** Every address of this machine's interfaces, loopback included. */
-function localAddresses(): string[] {
-  const addresses = new Set(["127.0.0.1", "::1"]);
-  for (const list of Object.values(networkInterfaces())) {
-    for (const entry of list ?? []) addresses.add(entry.address.split("%")[0]!);
-  }
-  return [...addresses];
-}
-
-function hostPort(host: string, port: number): string {
-  return host.includes(":") ? `[${host}]:${port}` : `${host}:${port}`;
-}
-
-/** Refuses a plugin whose `hostApi` range this host's version does not satisfy. */
-function assertHostApi(name: string, range: string, file: string): void {
-  if (!semver.satisfies(HOST_VERSION, range, { includePrerelease: true })) {
-    throw new CorralError(ErrorCode.MANIFEST_INVALID,
-      `${file}: /hostApi: plugin "${name}" needs a host matching ${JSON.stringify(range)}, but this host is ${HOST_VERSION}; install a compatible version of the plugin`);
-  }
 }
 
 function listen(server: Server, port: number, hostname: string): Promise<void> {

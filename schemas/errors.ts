@@ -69,6 +69,10 @@ export const ErrorCode = {
   CALL_FAILED: "CORRAL_E_CALL_FAILED",
   /** A call was not answered in time. */
   CALL_TIMEOUT: "CORRAL_E_CALL_TIMEOUT",
+  /** `corral run` named a command the plugin's manifest does not declare (or its code does not define). */
+  COMMAND_UNKNOWN: "CORRAL_E_COMMAND_UNKNOWN",
+  /** A cache entry (key and JSON value) is larger than the plugin's whole cache (`cache.maxBytes`). */
+  CACHE_TOO_LARGE: "CORRAL_E_CACHE_TOO_LARGE",
 } as const;
 
 /** One of the values of {@linkcode ErrorCode}. */

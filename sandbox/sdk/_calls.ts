@@ -6,6 +6,7 @@
  */
 
 import type { PluginInternals } from "./_plugin-internals.ts";
+import { runCommand } from "./commands/run-command.ts";
 
 /** Runs one host call for a plugin; a throw is answered with CORRAL_E_CALL_FAILED. */
 export type PluginCallHandler = (plugin: PluginInternals, payload: unknown) => unknown;
@@ -14,4 +15,6 @@ export type PluginCallHandler = (plugin: PluginInternals, payload: unknown) => u
 export const PLUGIN_CALLS: Readonly<Record<string, PluginCallHandler>> = Object.freeze({
   /** Answers with the plugin's name: lets the host check the call path end to end. */
   "corral.echo": (plugin: PluginInternals, payload: unknown) => ({ plugin: plugin.context.name, payload }),
+  /** Runs one of the plugin's CLI commands (`npx corral run`); answers `{ exitCode, error? }`. */
+  "commands.run": (plugin: PluginInternals, payload: unknown) => runCommand(plugin, payload),
 });

@@ -10,6 +10,7 @@ import { CorralError, ErrorCode } from "../../schemas/errors.ts";
 import type { MigrateAction } from "../../schemas/messages.ts";
 import { EMPTY_CONTEXT, type RequestContext } from "../../schemas/request-context.ts";
 import { PLUGIN_CALLS } from "./_calls.ts";
+import { createCache } from "./cache/client.ts";
 import type { HostServices, PluginInternals } from "./_plugin-internals.ts";
 
 export type { HostServices, PluginInternals } from "./_plugin-internals.ts";
@@ -172,13 +173,14 @@ export async function startPlugin(definition: PluginDefinition, options: StartOp
  * The frozen context. `db` is a getter that is not enumerable, so that spreading or logging the
  * context of a plugin without a database does not throw.
  */
-function createContext(options: StartOptions, _host: HostServices): PluginContext {
+function createContext(options: StartOptions, host: HostServices): PluginContext {
   const context = {
     name: options.name,
     version: options.version,
     config: options.config,
     log: createLogger(options.sink),
     request: EMPTY_CONTEXT,
+    cache: createCache(host),
   } as PluginContext;
   const { database } = options;
   Object.defineProperty(context, "db", {

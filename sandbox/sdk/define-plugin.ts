@@ -7,6 +7,7 @@
 import type { PluginDefinition } from "./types.ts";
 import { PLUGIN_BRAND } from "./_brand.ts";
 import { SDK_VERSION } from "./version.ts";
+import { checkCommands } from "./commands/check-commands.ts";
 
 /**
  * Declares a Corral plugin. The plugin's entry module (default `mod.ts`) must default-export what
@@ -15,10 +16,11 @@ import { SDK_VERSION } from "./version.ts";
  * Throws a `TypeError` when `app` has no `fetch` function or a hook is not a function, so the
  * mistake shows up where it is made rather than at the first request.
  *
- * Throws a `TypeError` as well when `migrations` is not an object of `{ up, down? }` functions.
+ * Throws a `TypeError` as well when `migrations` is not an object of `{ up, down? }` functions,
+ * or `commands` not an object of `{ run, description? }` under names like `"export"`.
  *
  * @typeParam DB The plugin's tables, for a typed `ctx.db` (see `PluginContext.db`).
- * @param definition The plugin's Hono app, its optional migrations and its `init` and `shutdown` hooks.
+ * @param definition The plugin's Hono app, its optional migrations, its `init` and `shutdown` hooks and its CLI `commands`.
  * @returns The definition to default-export.
  *
  * @example
@@ -63,12 +65,30 @@ import { SDK_VERSION } from "./version.ts";
  *   },
  * });
  * ```
+ *
+ * @example With a CLI command (declared in plugin.json as `"commands": { "greet": {} }`)
+ * ```ts
+ * import { definePlugin } from "@corral/sdk";
+ * import { Hono } from "hono";
+ *
+ * export default definePlugin({
+ *   app: new Hono(),
+ *   commands: {
+ *     greet: {
+ *       description: "Greets each name given",
+ *       run(args, io) {
+ *         for (const name of args) io.stdout(`Hello, ${name}!\n`);
+ *       },
+ *     },
+ *   },
+ * });
+ * ```
  */
 export function definePlugin<DB = unknown>(definition: PluginDefinition<DB>): PluginDefinition<DB> {
   if (typeof definition !== "object" || definition === null) {
     throw new TypeError(`definePlugin() expects an object like { app }, got ${describe(definition)}`);
   }
-  const { app, migrations, init, shutdown } = definition;
+  const { app, migrations, init, shutdown, commands } = definition;
   if (typeof app !== "object" || app === null || typeof app.fetch !== "function") {
     throw new TypeError(
       `definePlugin({ app }): app must be a Hono app (an object with a fetch() method), got ${describe(app)}`,
@@ -80,11 +100,13 @@ export function definePlugin<DB = unknown>(definition: PluginDefinition<DB>): Pl
     }
   }
   checkMigrations(migrations);
+  const checkedCommands = checkCommands(commands);
   return Object.freeze({
     app,
     migrations: migrations === undefined ? undefined : Object.freeze({ ...migrations }),
     init,
     shutdown,
+    commands: checkedCommands as PluginDefinition<DB>["commands"],
     [PLUGIN_BRAND]: SDK_VERSION,
   });
 }

@@ -40,3 +40,5 @@ export type {
   PluginMigrations,
   RequestInfo,
 } from "./types.ts";
+export type { CommandIo, PluginCommand, PluginCommands } from "./types.ts";
+export type { CacheSetOptions, PluginCache } from "./cache/types.ts";
