@@ -5,8 +5,10 @@
  * default export comes from {@linkcode definePlugin}. Its routes are a Hono app; the host mounts
  * them at `/plugins/<name>/` and runs the plugin in its own locked-down Deno process. A plugin
  * whose manifest says `"database": true` gets its own Postgres schema as `ctx.db`, a Kysely
- * instance, and its `migrations` run there before it starts (see docs/database.md). To test a
- * plugin without the host, use `testPlugin()` (and `fakeDatabase()`) from `@corral/sdk/testing`.
+ * instance, and its `migrations` run there before it starts (see docs/database.md). A plugin's
+ * `commands` run from the command line (`npx corral run <plugin>:<command>`), and a manifest with
+ * `"cache"` gives it `ctx.cache`. To test a plugin without the host, use `testPlugin()` (and
+ * `fakeDatabase()`) from `@corral/sdk/testing`.
  *
  * @example
  * ```ts
