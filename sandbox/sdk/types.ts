@@ -347,7 +347,10 @@ export interface CommandIo {
  * ```
  */
 export interface PluginCommand<DB = unknown> {
-  /** One line for `npx corral commands`; the manifest's description wins when both are given. */
+  /**
+   * One line on what it does, for readers of the code. `npx corral commands` lists commands from
+   * plugin.json without starting the plugin, so it shows the manifest's `description`.
+   */
   readonly description?: string;
   /** Runs the command; resolves with its exit code (an integer from 0 to 255), or nothing for 0. */
   readonly run: (

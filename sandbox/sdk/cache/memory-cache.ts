@@ -50,9 +50,10 @@ export function memoryCacheServices(options: MemoryCacheOptions = {}): Readonly<
     "cache.set": (payload: unknown) => {
       const key = keyOf("cache.set", payload);
       const { value, ttlSeconds } = payload as { value?: unknown; ttlSeconds?: unknown };
+      if (value === undefined) throw new CorralError(ErrorCode.CALL_FAILED, '"cache.set": the payload has no value; pass a JSON value (null is one)');
       const problem = cacheTtlProblem(ttlSeconds);
       if (problem !== null) throw new CorralError(ErrorCode.CALL_FAILED, `"cache.set": ${problem}`);
-      const json = JSON.stringify(value ?? null);
+      const json = JSON.stringify(value);
       const size = cacheEntryBytes(key, json);
       if (size > maxBytes) {
         throw new CorralError(ErrorCode.CACHE_TOO_LARGE,
