@@ -17,6 +17,8 @@ export interface EnvConfig {
   readonly templatesDir: string;
   readonly databaseUrl: string | undefined;
   readonly logLevel: "debug" | "info" | "warn" | "error";
+  /** CORRAL_CACHE_MAX_BYTES: the host cache's ceiling, for all plugins together. */
+  readonly cacheMaxBytes: number | undefined;
 }
 
 export const ENV_HELP = `Environment:
@@ -32,7 +34,8 @@ export const ENV_HELP = `Environment:
   CORRAL_ADMIN_TOKEN   bearer token of the admin API under /admin (default: made once in <data dir>/admin-token)
   CORRAL_SECRET        host secret that plugin database passwords derive from (default: <data dir>/host-secret)
   CORRAL_DENO          the deno binary to run plugins with (default: the one installed by npm)
-  CORRAL_NO_BWRAP=1    run plugins without the bubblewrap namespace even when bwrap is installed`;
+  CORRAL_NO_BWRAP=1    run plugins without the bubblewrap namespace even when bwrap is installed
+  CORRAL_CACHE_MAX_BYTES  memory of the host cache for all plugins together (default 67108864, 64 MiB)`;
 
 export function readEnvConfig(env: Readonly<Record<string, string | undefined>>, cwd = process.cwd()): EnvConfig {
   const port = env.PORT === undefined || env.PORT === "" ? 8080 : Number(env.PORT);
@@ -42,6 +45,11 @@ export function readEnvConfig(env: Readonly<Record<string, string | undefined>>,
   const logLevel = env.CORRAL_LOG_LEVEL ?? "info";
   if (!["debug", "info", "warn", "error"].includes(logLevel)) {
     throw new CorralError(ErrorCode.ENVIRONMENT, `CORRAL_LOG_LEVEL must be debug, info, warn or error, got ${JSON.stringify(logLevel)}`);
+  }
+  const cacheMaxBytes = env.CORRAL_CACHE_MAX_BYTES ? Number(env.CORRAL_CACHE_MAX_BYTES) : undefined;
+  if (cacheMaxBytes !== undefined && (!Number.isSafeInteger(cacheMaxBytes) || cacheMaxBytes < 1024)) {
+    throw new CorralError(ErrorCode.ENVIRONMENT,
+      `CORRAL_CACHE_MAX_BYTES must be a whole number of bytes of at least 1024, got ${JSON.stringify(env.CORRAL_CACHE_MAX_BYTES)}`);
   }
   return {
     port,
@@ -53,5 +61,6 @@ export function readEnvConfig(env: Readonly<Record<string, string | undefined>>,
     templatesDir: resolve(cwd, env.CORRAL_TEMPLATES_DIR || "templates"),
     databaseUrl: env.DATABASE_URL || undefined,
     logLevel: logLevel as EnvConfig["logLevel"],
+    cacheMaxBytes,
   };
 }

@@ -2,6 +2,7 @@
  * The /health report: the host's status and every plugin's name, version, state, isolation and
  * grants, plus the folders that could not be loaded and why.
  */
+import type { CacheStats } from "./cache/host-cache.ts";
 import type { InvalidPlugin } from "./discovery.ts";
 import type { BlockedPlugin } from "./plugins/resolve-load-order.ts";
 import type { EventsHealth } from "./events/host-events.ts";
@@ -18,6 +19,8 @@ export interface HealthReport {
   /** In name order. */
   readonly plugins: readonly (PluginHealth | BlockedPluginHealth)[];
   readonly invalid: readonly InvalidPlugin[];
+  /** The host cache: its ceiling, what it holds, and each plugin's sizes and hit/miss/eviction counts. */
+  readonly cache?: CacheStats;
   /** Plugins' global request hooks, in running order per kind, with their counters. */
   readonly hooks: readonly HookHealth[];
   /** Event and extension point counters (emitted, delivered, dropped, failed...). */
@@ -48,6 +51,7 @@ export function buildHealthReport(input: {
   blocked?: readonly BlockedPlugin[];
   events?: EventsHealth;
   hooks?: readonly HookHealth[];
+  cache?: CacheStats;
 }): HealthReport {
   const blocked = (input.blocked ?? []).map((b): BlockedPluginHealth =>
     ({ name: b.name, version: b.version, state: "blocked", blockedBy: b.blockedBy, chain: b.chain, code: b.code, failure: b.message }));
@@ -61,5 +65,6 @@ export function buildHealthReport(input: {
     invalid: input.invalid,
     ...(input.events === undefined ? {} : { events: input.events }),
     hooks: input.hooks ?? [],
+    ...(input.cache === undefined ? {} : { cache: input.cache }),
   };
 }

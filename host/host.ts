@@ -5,12 +5,12 @@
 import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import type { AddressInfo } from "node:net";
-import { networkInterfaces } from "node:os";
 import type { Server } from "node:http";
 import { createAdaptorServer } from "@hono/node-server";
 import { CorralError, ErrorCode } from "../schemas/errors.ts";
+import { DEFAULT_CACHE_MAX_BYTES, HostCache } from "./cache/host-cache.ts";
+import { registerCacheServices } from "./cache/services.ts";
 import { openHostDatabase } from "./db/connect.ts";
-import type { HostDatabase } from "./db/connect.ts";
 import { loadHostSecret } from "./db/host-secret.ts";
 import { migrateHostSchema } from "./db/host-migrations/migrate.ts";
 import { openPluginDatabase } from "./db/open-plugin-database.ts";
@@ -33,6 +33,8 @@ import type { BlockedPlugin } from "./plugins/resolve-load-order.ts";
 import { startInOrder } from "./plugins/start-in-order.ts";
 import { StateWatch } from "./plugins/state-watch.ts";
 import { resolveRuntimePaths } from "./runtime-paths.ts";
+import { runtimeDenies } from "./runtime-denies.ts";
+import { assertHostApi } from "./manifest/host-api.ts";
 import { ServiceRegistry } from "./services/registry.ts";
 import { StaticCatalog } from "./static/catalog.ts";
 import { Supervisor } from "./supervisor.ts";
@@ -62,6 +64,8 @@ export interface HostConfig {
   readonly maxFrameBytes?: number;
   /** The operator's template overrides and error pages (docs/templates.md); none when unset or missing. */
   readonly templatesDir?: string;
+  /** The host cache's ceiling for all plugins together (CORRAL_CACHE_MAX_BYTES). */
+  readonly cacheMaxBytes?: number;
 }
 
 export interface RunningHost {
@@ -120,6 +124,8 @@ export async function startHost(config: HostConfig): Promise<RunningHost> {
   });
   statics.onChange((name) => void templates.invalidate(name, "all"));
   const events = createHostEvents({ services, plugins: supervisors, log });
+  const cache = new HostCache({ maxBytes: config.cacheMaxBytes ?? DEFAULT_CACHE_MAX_BYTES });
+  registerCacheServices(services, cache);
   const invalid: InvalidPlugin[] = [];
   const blocked = new Map<string, BlockedPlugin>();
   const refusedAtSetup = new Map<string, string>();
@@ -138,6 +144,7 @@ export async function startHost(config: HostConfig): Promise<RunningHost> {
     blocked: [...blocked.values()],
     events: events.health(),
     hooks: hooks.health(),
+    cache: cache.stats(),
   });
   const admin = await loadAdminToken(config.dataDir, config.env);
   const app = createApp({
@@ -161,6 +168,7 @@ export async function startHost(config: HostConfig): Promise<RunningHost> {
       });
       pluginDatabases.delete(name);
       events.unloaded(supervisor, "uninstalled");
+      cache.drop(name);
       return result;
     },
   });
@@ -180,14 +188,8 @@ export async function startHost(config: HostConfig): Promise<RunningHost> {
     log.warn("bubblewrap (bwrap) is not installed: plugins run with Deno's permissions only, and a " +
       "plugin's static import can read any file this host can read; install it: apt-get install -y bubblewrap");
   }
-  // A plugin must not reach the host's own port, nor the database server, through a net grant:
-  // by any of this machine's addresses, since the host may listen on all of them.
-  const addresses = localAddresses();
-  const policy = withRuntimeDenies(basePolicy, [
-    ...addresses.map((address) => hostPort(address, port)),
-    `localhost:${port}`,
-    ...databaseDenies(hostDb, addresses),
-  ]);
+  // A plugin must not reach the host's own port, nor the database server, through a net grant.
+  const policy = withRuntimeDenies(basePolicy, runtimeDenies({ hostPort: port, database: hostDb.connectionInfo }));
   const discovery = await discoverPlugins(config.pluginsDir);
   invalid.push(...discovery.invalid);
   for (const bad of discovery.invalid) log.error("plugin skipped", { dir: bad.dir, code: bad.code, error: bad.message });
@@ -281,27 +283,6 @@ export async function startHost(config: HostConfig): Promise<RunningHost> {
     return closing;
   };
   return { url, adminToken: admin.token, port, health, started, close };
-}
-
-/** Host-port patterns for the database server, so no net grant reaches it directly. */
-function databaseDenies(hostDb: HostDatabase, localAddresses: readonly string[]): string[] {
-  const { host, port } = hostDb.connectionInfo;
-  const local = host === "localhost" || localAddresses.includes(host);
-  const hosts = new Set([host, ...(local ? [...localAddresses, "localhost"] : [])]);
-  return [...hosts].map((h) => hostPort(h, port));
-}
-
-/** Every address of this machine's interfaces, loopback included. */
-function localAddresses(): string[] {
-  const addresses = new Set(["127.0.0.1", "::1"]);
-  for (const list of Object.values(networkInterfaces())) {
-    for (const entry of list ?? []) addresses.add(entry.address.split("%")[0]!);
-  }
-  return [...addresses];
-}
-
-function hostPort(host: string, port: number): string {
-  return host.includes(":") ? `[${host}]:${port}` : `${host}:${port}`;
 }
 
 function listen(server: Server, port: number, hostname: string): Promise<void> {

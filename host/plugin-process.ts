@@ -69,6 +69,11 @@ export interface PluginProcessOptions {
   readonly database?: DatabaseService;
   /** Runs the plugin's `call`s to host services: method and JSON payload in, JSON result out. */
   readonly services?: (method: string, payloadJson: string) => Promise<string>;
+  /**
+   * Where the plugin's stdout and stderr go as raw bytes, ended with them (a command run by the
+   * CLI). Without it each line becomes a log record.
+   */
+  readonly output?: { readonly stdout: NodeJS.WritableStream; readonly stderr: NodeJS.WritableStream };
 }
 
 /** The database calls a plugin may make; present only for plugins with `"database": true`. */
@@ -526,13 +531,20 @@ export class PluginProcess {
   }
 
   #wireOutput(child: ChildProcess): void {
+    const output = this.#options.output;
     const stdout = new LineSplitter((line) => this.#log.info(line, { stream: "stdout" }));
     const stderr = new LineSplitter((line) => {
+      // Kept even when passed through: the heap-limit verdict reads it.
       this.#stderrTail.push(line);
       if (this.#stderrTail.length > STDERR_TAIL_LINES) this.#stderrTail.shift();
-      this.#log.warn(line, { stream: "stderr" });
+      if (output === undefined) this.#log.warn(line, { stream: "stderr" });
     });
-    child.stdout?.on("data", (chunk: Buffer) => stdout.push(chunk));
+    if (output !== undefined) {
+      child.stdout?.pipe(output.stdout);
+      child.stderr?.pipe(output.stderr);
+    } else {
+      child.stdout?.on("data", (chunk: Buffer) => stdout.push(chunk));
+    }
     child.stderr?.on("data", (chunk: Buffer) => stderr.push(chunk));
     child.stdout?.on("end", () => stdout.flush());
     child.stderr?.on("end", () => stderr.flush());

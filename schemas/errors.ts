@@ -95,6 +95,10 @@ export const ErrorCode = {
   TEMPLATE_FAILED: "CORRAL_E_TEMPLATE_FAILED",
   /** A global beforeRequest hook failed (threw, timed out, answered garbage, not ready): the request was refused. */
   HOOK_FAILED: "CORRAL_E_HOOK_FAILED",
+  /** `corral run` named a command the plugin's manifest does not declare (or its code does not define). */
+  COMMAND_UNKNOWN: "CORRAL_E_COMMAND_UNKNOWN",
+  /** A cache entry (key and JSON value) is larger than the plugin's whole cache (`cache.maxBytes`). */
+  CACHE_TOO_LARGE: "CORRAL_E_CACHE_TOO_LARGE",
 } as const;
 
 /** One of the values of {@linkcode ErrorCode}. */

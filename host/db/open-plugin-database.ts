@@ -21,14 +21,20 @@ export async function openPluginDatabase(input: {
   readonly manifest: Manifest;
   readonly timeoutMs: number;
   readonly logger: Logger;
+  /**
+   * Connections in this pool instead of the manifest's (the role's CONNECTION LIMIT still follows
+   * the manifest): a one-off command opens a small pool next to a running host's.
+   */
+  readonly poolSize?: number;
 }): Promise<PluginDatabase> {
   const { hostDb, manifest, logger } = input;
-  const poolSize = resolvePoolSize(manifest.limits.dbConnections);
+  const manifestPoolSize = resolvePoolSize(manifest.limits.dbConnections);
+  const poolSize = Math.min(input.poolSize ?? manifestPoolSize, manifestPoolSize);
   const password = pluginDatabasePassword(input.secret, manifest.name);
   const { role, schema } = await provisionPluginDatabase(hostDb.adminPool, {
     pluginName: manifest.name,
     password,
-    connectionLimit: connectionLimitFor(poolSize),
+    connectionLimit: connectionLimitFor(manifestPoolSize),
     statementTimeoutMs: input.timeoutMs,
     idleInTransactionTimeoutMs: IDLE_IN_TRANSACTION_TIMEOUT_MS,
     database: hostDb.connectionInfo.database,

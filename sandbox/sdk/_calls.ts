@@ -10,6 +10,7 @@ import { invalidateTemplates } from "./templates/templates.ts";
 import { contribute } from "./events/contribute.ts";
 import { deliverEvent } from "./events/deliver.ts";
 import { globalAfterRequest, globalBeforeRequest, globalTeardownRequest } from "./hooks/global.ts";
+import { runCommand } from "./commands/run-command.ts";
 
 /** Runs one host call for a plugin; a throw is answered with CORRAL_E_CALL_FAILED. */
 export type PluginCallHandler = (plugin: PluginInternals, payload: unknown) => unknown;
@@ -27,4 +28,6 @@ export const PLUGIN_CALLS: Readonly<Record<string, PluginCallHandler>> = Object.
   "hooks.beforeRequest": globalBeforeRequest,
   "hooks.afterRequest": globalAfterRequest,
   "hooks.teardownRequest": globalTeardownRequest,
+  /** Runs one of the plugin's CLI commands (`npx corral run`); answers `{ exitCode, error? }`. */
+  "commands.run": (plugin: PluginInternals, payload: unknown) => runCommand(plugin, payload),
 });

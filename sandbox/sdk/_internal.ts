@@ -10,6 +10,7 @@ import { CorralError, ErrorCode } from "../../schemas/errors.ts";
 import type { MigrateAction } from "../../schemas/messages.ts";
 import { EMPTY_CONTEXT, type RequestContext } from "../../schemas/request-context.ts";
 import { PLUGIN_CALLS } from "./_calls.ts";
+import { createCache } from "./cache/client.ts";
 import type { HostServices, PluginInternals } from "./_plugin-internals.ts";
 
 export type { HostServices, PluginInternals } from "./_plugin-internals.ts";
@@ -194,6 +195,7 @@ function createContext(options: StartOptions, host: HostServices, definition: Pl
     request: EMPTY_CONTEXT,
     events: createEvents(host),
     extensions: createExtensions(host),
+    cache: createCache(host),
   } as PluginContext;
   // After the object exists: context processors are given the context itself.
   (context as { templates: Templates }).templates = createTemplates({

@@ -10,6 +10,7 @@ import { checkGlobalHooks, checkLocalHooks } from "./hooks/check.ts";
 import { SDK_VERSION } from "./version.ts";
 import { checkTemplateOptions } from "./templates/check-options.ts";
 import { checkContributions, checkEventHandlers } from "./events/validate.ts";
+import { checkCommands } from "./commands/check-commands.ts";
 
 /**
  * Declares a Corral plugin. The plugin's entry module (default `mod.ts`) must default-export what
@@ -25,6 +26,10 @@ import { checkContributions, checkEventHandlers } from "./events/validate.ts";
  * @typeParam DB The plugin's tables, for a typed `ctx.db` (see `PluginContext.db`).
  * @param definition The plugin's Hono app, its optional migrations, its `init` and `shutdown` hooks,
  *   and its request `hooks` (own routes) and `globalHooks` (everyone's requests).
+ * or `commands` not an object of `{ run, description? }` under names like `"export"`.
+ *
+ * @typeParam DB The plugin's tables, for a typed `ctx.db` (see `PluginContext.db`).
+ * @param definition The plugin's Hono app, its optional migrations, its `init` and `shutdown` hooks and its CLI `commands`.
  * @returns The definition to default-export.
  *
  * @example
@@ -69,12 +74,30 @@ import { checkContributions, checkEventHandlers } from "./events/validate.ts";
  *   },
  * });
  * ```
+ *
+ * @example With a CLI command (declared in plugin.json as `"commands": { "greet": {} }`)
+ * ```ts
+ * import { definePlugin } from "@corral/sdk";
+ * import { Hono } from "hono";
+ *
+ * export default definePlugin({
+ *   app: new Hono(),
+ *   commands: {
+ *     greet: {
+ *       description: "Greets each name given",
+ *       run(args, io) {
+ *         for (const name of args) io.stdout(`Hello, ${name}!\n`);
+ *       },
+ *     },
+ *   },
+ * });
+ * ```
  */
 export function definePlugin<DB = unknown>(definition: PluginDefinition<DB>): PluginDefinition<DB> {
   if (typeof definition !== "object" || definition === null) {
     throw new TypeError(`definePlugin() expects an object like { app }, got ${describe(definition)}`);
   }
-  const { app, migrations, init, shutdown, events, contributions, hooks, globalHooks } = definition;
+  const { app, migrations, init, shutdown, events, contributions, hooks, globalHooks, commands } = definition;
   if (typeof app !== "object" || app === null || typeof app.fetch !== "function") {
     throw new TypeError(
       `definePlugin({ app }): app must be a Hono app (an object with a fetch() method), got ${describe(app)}`,
@@ -89,6 +112,7 @@ export function definePlugin<DB = unknown>(definition: PluginDefinition<DB>): Pl
   const templates = checkTemplateOptions(definition.templates);
   checkEventHandlers(events);
   checkContributions(contributions);
+  const checkedCommands = checkCommands(commands);
   return Object.freeze({
     app,
     migrations: migrations === undefined ? undefined : Object.freeze({ ...migrations }),
@@ -99,6 +123,7 @@ export function definePlugin<DB = unknown>(definition: PluginDefinition<DB>): Pl
     contributions: contributions === undefined ? undefined : Object.freeze({ ...contributions }),
     hooks: checkLocalHooks(hooks),
     globalHooks: checkGlobalHooks(globalHooks),
+    commands: checkedCommands as PluginDefinition<DB>["commands"],
     [PLUGIN_BRAND]: SDK_VERSION,
   });
 }

@@ -9,6 +9,10 @@
  * `hooks` run around its own routes, and `globalHooks` (declared in its manifest too) around
  * everyone else's requests (see docs/writing-plugins.md, "Request hooks"). To test a
  * plugin without the host, use `testPlugin()` (and `fakeDatabase()`) from `@corral/sdk/testing`.
+ * instance, and its `migrations` run there before it starts (see docs/database.md). A plugin's
+ * `commands` run from the command line (`npx corral run <plugin>:<command>`), and a manifest with
+ * `"cache"` gives it `ctx.cache`. To test a plugin without the host, use `testPlugin()` (and
+ * `fakeDatabase()`) from `@corral/sdk/testing`.
  *
  * @example
  * ```ts
@@ -73,3 +77,5 @@ export type {
   RequestOutcome,
   TeardownRequestHook,
 } from "./hooks/types.ts";
+export type { CommandIo, PluginCommand, PluginCommands } from "./types.ts";
+export type { CacheSetOptions, PluginCache } from "./cache/types.ts";

@@ -13,6 +13,10 @@ import { type TestGlobalHooks, testGlobalHooks } from "./hooks/testing.ts";
 
 export type { TestGlobalHooks, TestHookRequest } from "./hooks/testing.ts";
 export type { BeforeRequestAnswer, HeaderEdits } from "../../schemas/global-hooks.ts";
+import { bufferResponse, type HostServices, isPluginDefinition, parseConfig, startPlugin } from "./_internal.ts";
+import { CorralError, ErrorCode } from "../../schemas/errors.ts";
+import { deniedCacheServices, memoryCacheServices, type MemoryCacheOptions, type MemoryService } from "./cache/memory-cache.ts";
+import { runCommand } from "./commands/run-command.ts";
 
 export type { LogRecord } from "./types.ts";
 export { fakeDatabase } from "./db/fake-database.ts";
@@ -20,6 +24,7 @@ export type { FakeDatabase, FakeQuery, FakeResponder, FakeResult } from "./db/fa
 import { memoryTemplateSource, type TestTemplates } from "./templates/memory-source.ts";
 export type { TestTemplates } from "./templates/memory-source.ts";
 export type { EmittedEvent, EventsManifest, EventsTestHelpers, EventsTestOptions, FakeContributions } from "./events/fake-host.ts";
+export type { MemoryCacheOptions } from "./cache/memory-cache.ts";
 
 /**
  * Options for {@linkcode testPlugin}.
@@ -55,6 +60,11 @@ export interface TestPluginOptions<DB = unknown> extends EventsTestOptions {
   readonly templates?: TestTemplates;
   /** What `{{static_url "path"}}` gives for a path (the host's fingerprinted URLs). Default: none, so "/plugins/<name>/static/<path>". */
   readonly staticUrls?: Readonly<Record<string, string>>;
+  /**
+   * Gives the plugin `ctx.cache`, in memory (`true`, or a size and a clock). Without it, as on a
+   * host whose manifest has no `cache` field, every cache call rejects with `CORRAL_E_CALL_DENIED`.
+   */
+  readonly cache?: boolean | MemoryCacheOptions;
 }
 
 /**
@@ -75,6 +85,27 @@ export interface TestRequestInit extends RequestInit {
   readonly requestId?: string;
   /** `c.env.request.csrfToken`. Default `""`. */
   readonly csrfToken?: string;
+}
+
+/**
+ * What {@linkcode TestPlugin.command} captured from one run of a command.
+ *
+ * @example
+ * ```ts
+ * import type { CommandResult } from "@corral/sdk/testing";
+ *
+ * const result: CommandResult = { exitCode: 0, stdout: "3 notes\n", stderr: "" };
+ * ```
+ */
+export interface CommandResult {
+  /** What `corral run` would exit with: the command's return value, 0 for nothing, 1 when it threw. */
+  readonly exitCode: number;
+  /** Everything the command wrote with `io.stdout`. */
+  readonly stdout: string;
+  /** Everything the command wrote with `io.stderr`. */
+  readonly stderr: string;
+  /** When the command threw (or returned something that is not an exit code): what `corral run` prints. */
+  readonly error?: { readonly message: string; readonly stack?: string };
 }
 
 /**
@@ -100,6 +131,12 @@ export interface TestPlugin extends AsyncDisposable, EventsTestHelpers {
   readonly globalHooks: TestGlobalHooks;
   /** Every record the plugin logged so far, oldest first (handler errors included). */
   readonly logs: readonly LogRecord[];
+  /**
+   * Runs one of the plugin's commands as `npx corral run <plugin>:<name> ...args` would, capturing
+   * what it writes to `io`. Rejects with `CORRAL_E_COMMAND_UNKNOWN` when the plugin defines no
+   * such command.
+   */
+  command(name: string, args?: readonly string[]): Promise<CommandResult>;
   /** Runs the shutdown hook once; later calls resolve at once. */
   close(): Promise<void>;
 }
@@ -137,6 +174,7 @@ export async function testPlugin<DB>(
   const maxBodyBytes = options.maxBodyBytes ?? Infinity;
   const logs: LogRecord[] = [];
   const events = fakeEventsHost(name, options);
+  const host = testHost(name, options.cache);
   const plugin = await startPlugin(definition as PluginDefinition, {
     name,
     version: options.version ?? "0.0.0",
@@ -148,6 +186,7 @@ export async function testPlugin<DB>(
     noDatabase: `plugin "${name}" has no database under testPlugin(): pass one as the db option ` +
       "(fakeDatabase() from @corral/sdk/testing, or a Kysely instance of your own)",
     host: events.host,
+    host,
   });
   let closing: Promise<void> | undefined;
   const close = () => closing ??= plugin.stop();
@@ -157,6 +196,15 @@ export async function testPlugin<DB>(
     ...eventsTestHelpers(name, events, plugin),
     [Symbol.asyncDispose]: close,
     globalHooks: testGlobalHooks(plugin),
+    async command(command, args = []) {
+      if (closing) throw new Error(`testPlugin(): command() after close() on plugin "${name}"`);
+      let stdout = "";
+      let stderr = "";
+      const io = { stdout: (text: string) => void (stdout += String(text)), stderr: (text: string) => void (stderr += String(text)) };
+      const internals = { definition: definition as PluginDefinition, context: plugin.context, host };
+      const result = await runCommand(internals, { command, args: [...args] }, io);
+      return { ...result, stdout, stderr };
+    },
     async fetch(pathOrRequest, init) {
       if (closing) throw new Error(`testPlugin(): fetch() after close() on plugin "${name}"`);
       const { locals, requestId, csrfToken, ...requestInit } = init ?? {};
@@ -170,6 +218,24 @@ export async function testPlugin<DB>(
       const buffered = await bufferResponse(await plugin.fetch(request, context), maxBodyBytes, what);
       if (buffered.tooLarge) plugin.context.log.warn(`${what}: response body over ${maxBodyBytes} bytes, sent 502`);
       return new Response(nullBodyStatus(buffered.status) ? null : buffered.body, buffered);
+    },
+  };
+}
+
+/** The host services a plugin under test can call: the cache (in memory, or denied). */
+function testHost(name: string, cache: boolean | MemoryCacheOptions = false): HostServices {
+  const services: Readonly<Record<string, MemoryService>> = {
+    ...(cache === false ? deniedCacheServices(name) : memoryCacheServices(cache === true ? {} : cache)),
+  };
+  return {
+    // Payloads and results go through JSON, as they do over the wire.
+    async call(method, payload) {
+      const service = Object.hasOwn(services, method) ? services[method] : undefined;
+      if (service === undefined) {
+        throw new CorralError(ErrorCode.CALL_UNKNOWN, `no host service "${method}" under testPlugin() (the plugin runs without Corral's host)`);
+      }
+      const result = await service(JSON.parse(JSON.stringify(payload ?? null)));
+      return result === undefined ? null : JSON.parse(JSON.stringify(result));
     },
   };
 }

@@ -8,6 +8,7 @@ import type { Kysely, Migration } from "kysely";
 import type { TemplateHelper, TemplateRequest, Templates } from "./templates/types.ts";
 import type { Contributions, EventHandlers, PluginEvents, PluginExtensions } from "./events/types.ts";
 import type { GlobalRequestHooks, RequestHooks } from "./hooks/types.ts";
+import type { PluginCache } from "./cache/types.ts";
 
 /**
  * A JSON value, as found in a plugin's configuration.
@@ -210,6 +211,22 @@ export interface PluginContext<DB = unknown> {
   readonly events: PluginEvents;
   /** Gathers the contributions to an extension point this plugin declares in its manifest's `extensionPoints`. */
   readonly extensions: PluginExtensions;
+  /**
+   * A key-value cache in the host's memory, private to the plugin, with TTLs (see
+   * {@linkcode PluginCache}). Needs `"cache": { "maxBytes": … }` in plugin.json.
+   *
+   * @example
+   * ```ts
+   * import type { PluginContext } from "@corral/sdk";
+   *
+   * async function visits(ctx: PluginContext): Promise<number> {
+   *   const count = ((await ctx.cache.get<number>("visits")) ?? 0) + 1;
+   *   await ctx.cache.set("visits", count, { ttlSeconds: 3600 });
+   *   return count;
+   * }
+   * ```
+   */
+  readonly cache: PluginCache;
 }
 
 /**
@@ -303,6 +320,8 @@ export interface PluginDefinition<DB = unknown> {
   readonly init?: (ctx: PluginContext<DB>) => void | Promise<void>;
   /** Runs once when the host stops the plugin, bounded by the host's shutdown deadline. */
   readonly shutdown?: (ctx: PluginContext<DB>) => void | Promise<void>;
+  /** CLI commands, run with `npx corral run <plugin>:<command>`; each must be declared in plugin.json too. */
+  readonly commands?: PluginCommands<DB>;
   /** Request hooks around the plugin's own routes, in its process: see {@linkcode RequestHooks}. */
   readonly hooks?: RequestHooks<PluginContext<DB>>;
   /** Request hooks for everyone else's requests (declared in the manifest too): see {@linkcode GlobalRequestHooks}. */
@@ -363,3 +382,80 @@ export interface TemplateOptions {
   /** Run before every render, in order; later ones win on the same key. */
   readonly contextProcessors?: readonly TemplateContextProcessor[];
 }
+
+/**
+ * Where a command writes its output. Text goes out as given (add your own `"\n"`), in order, and
+ * reaches the terminal of `corral run` as it is written. `console.log` and `console.error` reach
+ * it too; `io` is also what `command()` of `testPlugin()`
+ * (`@corral/sdk/testing`) captures, so prefer it.
+ *
+ * @example
+ * ```ts
+ * import type { CommandIo } from "@corral/sdk";
+ *
+ * function table(io: CommandIo, rows: readonly string[][]): void {
+ *   for (const row of rows) io.stdout(row.join("\t") + "\n");
+ * }
+ * ```
+ */
+export interface CommandIo {
+  /** Writes `text` to standard output. */
+  stdout(text: string): void;
+  /** Writes `text` to standard error (diagnostics, progress). */
+  stderr(text: string): void;
+}
+
+/**
+ * One CLI command of a plugin. `run` gets the arguments after `<plugin>:<command>`, the output
+ * streams and the plugin's context (config, logger, `db`, `cache`); what it returns is the exit
+ * code (nothing means 0). A throw exits with 1 and prints the error's message (its stack only with
+ * `corral run --verbose`). The command runs in a fresh process of the plugin, with the
+ * plugin's own permissions and database; its manifest must declare it under `commands`.
+ *
+ * @example
+ * ```ts
+ * import type { PluginCommand } from "@corral/sdk";
+ *
+ * const greet: PluginCommand = {
+ *   description: "Greets each name given",
+ *   run(args, io) {
+ *     if (args.length === 0) {
+ *       io.stderr("usage: greet <name>...\n");
+ *       return 2;
+ *     }
+ *     for (const name of args) io.stdout(`Hello, ${name}!\n`);
+ *   },
+ * };
+ * ```
+ */
+export interface PluginCommand<DB = unknown> {
+  /**
+   * One line on what it does, for readers of the code. `npx corral commands` lists commands from
+   * plugin.json without starting the plugin, so it shows the manifest's `description`.
+   */
+  readonly description?: string;
+  /** Runs the command; resolves with its exit code (an integer from 0 to 255), or nothing for 0. */
+  readonly run: (
+    args: readonly string[],
+    io: CommandIo,
+    ctx: PluginContext<DB>,
+  ) => number | void | Promise<number | void>;
+}
+
+/**
+ * A plugin's commands by name: the `commands` of {@linkcode definePlugin}. Each name must also
+ * be declared in plugin.json's `commands`, which is what `npx corral` reads to list them.
+ *
+ * @example
+ * ```ts
+ * import { definePlugin, type PluginCommands } from "@corral/sdk";
+ * import { Hono } from "hono";
+ *
+ * const commands: PluginCommands = {
+ *   version: { run: (_args, io, ctx) => io.stdout(`${ctx.name} ${ctx.version}\n`) },
+ * };
+ *
+ * export default definePlugin({ app: new Hono(), commands });
+ * ```
+ */
+export type PluginCommands<DB = unknown> = Readonly<Record<string, PluginCommand<DB>>>;

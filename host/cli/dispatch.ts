@@ -1,0 +1,61 @@
+/**
+ * The `corral` CLI without its process: picks the subcommand for the arguments, runs it, and turns
+ * usage errors and Corral errors into messages and exit codes. Each subcommand lives in its own
+ * file here; a new one is one more entry in SUBCOMMANDS.
+ */
+import { CorralError } from "../../schemas/errors.ts";
+import { HOST_VERSION } from "../version.ts";
+import type { CliCommand, CliContext } from "./cli.ts";
+import { ExitCode, reportError, UsageError } from "./cli.ts";
+import { commands } from "./commands.ts";
+import { run } from "./run.ts";
+
+const SUBCOMMANDS: readonly CliCommand[] = [run, commands];
+
+function help(): string {
+  const width = Math.max(...SUBCOMMANDS.map((c) => c.name.length));
+  return `Usage: npx corral <command> [args...]
+
+Commands:
+${SUBCOMMANDS.map((c) => `  ${c.name.padEnd(width)}   ${c.summary}`).join("\n")}
+
+Options:
+  -h, --help      show this help (corral <command> --help: that command's)
+  --version       print Corral's version
+
+Exit codes: 0 done, 2 usage error, 3 could not run; corral run exits with the command's own code.
+See docs/cli.md.
+`;
+}
+
+/** Runs the CLI with `argv` (the arguments after the program) and resolves with the exit code. */
+export async function runCli(argv: readonly string[], context: CliContext): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === "-h" || name === "--help" || name === "help") {
+    const topic = name === "help" ? SUBCOMMANDS.find((c) => c.name === rest[0]) : undefined;
+    context.stdout.write(topic?.help ?? help());
+    return ExitCode.OK;
+  }
+  if (name === "--version") {
+    context.stdout.write(`${HOST_VERSION}\n`);
+    return ExitCode.OK;
+  }
+  const subcommand = SUBCOMMANDS.find((c) => c.name === name);
+  try {
+    if (subcommand === undefined) {
+      throw new UsageError(`unknown command ${JSON.stringify(name)}; commands: ${SUBCOMMANDS.map((c) => c.name).join(", ")}`);
+    }
+    return await subcommand.run(rest, context);
+  } catch (error) {
+    if (error instanceof UsageError) {
+      context.stderr.write(`corral: ${error.message}\nRun "npx corral ${subcommand?.name ?? ""}${subcommand ? " " : ""}--help" for usage.\n`);
+      return ExitCode.USAGE;
+    }
+    if (error instanceof CorralError) {
+      reportError(context, error);
+      return ExitCode.CANNOT_RUN;
+    }
+    context.stderr.write(`corral: internal error: ${(error as Error).stack ?? String(error)}\n`);
+    return ExitCode.CANNOT_RUN;
+  }
+}
