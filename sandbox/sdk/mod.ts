@@ -64,6 +64,7 @@ export type {
   PluginEvents,
   PluginExtensions,
 } from "./events/types.ts";
+export type {
   AfterRequestHook,
   BeforeRequestHook,
   BeforeRequestResult,

@@ -6,7 +6,6 @@
 
 import type { Kysely } from "kysely";
 import type { JsonObject, LogRecord, PluginDefinition } from "./types.ts";
-import { bufferResponse, isPluginDefinition, parseConfig, startPlugin } from "./_internal.ts";
 import { eventsTestHelpers, type EventsTestHelpers, type EventsTestOptions, fakeEventsHost } from "./events/fake-host.ts";
 import { EMPTY_CONTEXT, type RequestContext } from "../../schemas/request-context.ts";
 import { type TestGlobalHooks, testGlobalHooks } from "./hooks/testing.ts";
@@ -174,7 +173,7 @@ export async function testPlugin<DB>(
   const maxBodyBytes = options.maxBodyBytes ?? Infinity;
   const logs: LogRecord[] = [];
   const events = fakeEventsHost(name, options);
-  const host = testHost(name, options.cache);
+  const host = testHost(name, options.cache, events.host);
   const plugin = await startPlugin(definition as PluginDefinition, {
     name,
     version: options.version ?? "0.0.0",
@@ -185,7 +184,6 @@ export async function testPlugin<DB>(
     templates: memoryTemplateSource(options.templates, options.staticUrls),
     noDatabase: `plugin "${name}" has no database under testPlugin(): pass one as the db option ` +
       "(fakeDatabase() from @corral/sdk/testing, or a Kysely instance of your own)",
-    host: events.host,
     host,
   });
   let closing: Promise<void> | undefined;
@@ -223,7 +221,8 @@ export async function testPlugin<DB>(
 }
 
 /** The host services a plugin under test can call: the cache (in memory, or denied). */
-function testHost(name: string, cache: boolean | MemoryCacheOptions = false): HostServices {
+/** The host services under testPlugin(): the cache here, everything else (events...) from `fallback`. */
+function testHost(name: string, cache: boolean | MemoryCacheOptions = false, fallback?: HostServices): HostServices {
   const services: Readonly<Record<string, MemoryService>> = {
     ...(cache === false ? deniedCacheServices(name) : memoryCacheServices(cache === true ? {} : cache)),
   };
@@ -231,6 +230,7 @@ function testHost(name: string, cache: boolean | MemoryCacheOptions = false): Ho
     // Payloads and results go through JSON, as they do over the wire.
     async call(method, payload) {
       const service = Object.hasOwn(services, method) ? services[method] : undefined;
+      if (service === undefined && fallback !== undefined) return await fallback.call(method, payload);
       if (service === undefined) {
         throw new CorralError(ErrorCode.CALL_UNKNOWN, `no host service "${method}" under testPlugin() (the plugin runs without Corral's host)`);
       }
