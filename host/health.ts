@@ -3,7 +3,11 @@
  * grants, plus the folders that could not be loaded and why.
  */
 import type { InvalidPlugin } from "./discovery.ts";
+import type { CacheCounters, CacheReport } from "./http/middleware/response-cache.ts";
 import type { PluginHealth } from "./supervisor.ts";
+
+/** A plugin's entry: its supervisor's report and what the host's response cache did for it. */
+export type PluginReport = PluginHealth & { readonly responseCache?: CacheCounters };
 
 /** "ok": every plugin ready; "degraded": some plugin is not; "stopping": draining for shutdown. */
 export type HostStatus = "ok" | "degraded" | "stopping";
@@ -12,16 +16,19 @@ export interface HealthReport {
   readonly status: HostStatus;
   readonly version: string;
   readonly uptimeMs: number;
-  readonly plugins: readonly PluginHealth[];
+  readonly plugins: readonly PluginReport[];
   readonly invalid: readonly InvalidPlugin[];
+  /** The host's response cache as a whole (per plugin: `plugins[].responseCache`). */
+  readonly responseCache?: CacheReport;
 }
 
 export function buildHealthReport(input: {
   version: string;
   startedAt: number;
-  plugins: readonly PluginHealth[];
+  plugins: readonly PluginReport[];
   invalid: readonly InvalidPlugin[];
   stopping: boolean;
+  responseCache?: CacheReport;
 }): HealthReport {
   const allReady = input.plugins.every((p) => p.state === "ready") && input.invalid.length === 0;
   return {
@@ -30,5 +37,6 @@ export function buildHealthReport(input: {
     uptimeMs: Date.now() - input.startedAt,
     plugins: input.plugins,
     invalid: input.invalid,
+    ...(input.responseCache === undefined ? {} : { responseCache: input.responseCache }),
   };
 }

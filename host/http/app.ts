@@ -3,7 +3,6 @@
  */
 import { Hono } from "hono";
 import { HTTPException } from "hono/http-exception";
-import type { HttpBindings } from "@hono/node-server";
 import { RESPONSE_ALREADY_SENT } from "@hono/node-server/utils/response";
 import { CorralError, ErrorCode } from "../../schemas/errors.ts";
 import type { HealthReport } from "../health.ts";
@@ -12,6 +11,7 @@ import { createAdminApp } from "./admin.ts";
 import { errorAnswer } from "./error-response.ts";
 import { forward } from "./forward.ts";
 import type { SupervisorLookup } from "./forward.ts";
+import type { HostBindings } from "./middleware/host-middleware.ts";
 
 export interface AppDependencies {
   readonly lookup: SupervisorLookup;
@@ -25,8 +25,9 @@ export interface AppDependencies {
   readonly isShuttingDown: () => boolean;
 }
 
-export function createApp(deps: AppDependencies): Hono<{ Bindings: HttpBindings }> {
-  const app = new Hono<{ Bindings: HttpBindings }>();
+/** The host's routes; serve them through HostMiddleware.wrap(app.fetch), which sets `c.env.exchange`. */
+export function createApp(deps: AppDependencies): Hono<{ Bindings: HostBindings }> {
+  const app = new Hono<{ Bindings: HostBindings }>();
 
   app.get("/health", (c) => {
     const report = deps.health();
@@ -35,20 +36,20 @@ export function createApp(deps: AppDependencies): Hono<{ Bindings: HttpBindings 
 
   app.get("/health/plugins/:name", (c) => {
     const plugin = deps.health().plugins.find((p) => p.name === c.req.param("name"));
-    if (plugin === undefined) return sendError(c.env.outgoing, notFound(c.req.param("name")));
+    if (plugin === undefined) return sendError(c.env, notFound(c.req.param("name")));
     return c.json(plugin, plugin.state === "ready" ? 200 : 503);
   });
 
   app.route("/admin", createAdminApp({ token: deps.adminToken, health: deps.health, lookup: deps.lookup, uninstall: deps.uninstall }));
 
-  const toPlugin = async (c: { req: { param(name: "name"): string }; env: HttpBindings }) => {
-    const { incoming, outgoing } = c.env;
+  const toPlugin = async (c: { req: { param(name: "name"): string }; env: HostBindings }) => {
+    const { incoming, outgoing, exchange } = c.env;
     if (deps.isShuttingDown()) {
-      return sendError(outgoing, new CorralError(ErrorCode.SHUTTING_DOWN, "the host is shutting down; retry on another instance"));
+      return sendError(c.env, new CorralError(ErrorCode.SHUTTING_DOWN, "the host is shutting down; retry on another instance"));
     }
     deps.inFlight.count++;
     try {
-      await forward(c.req.param("name"), incoming, outgoing, deps.lookup, deps.log);
+      await forward(c.req.param("name"), incoming, outgoing, deps.lookup, deps.log, exchange.context, exchange);
     } finally {
       deps.inFlight.count--;
     }
@@ -57,13 +58,13 @@ export function createApp(deps: AppDependencies): Hono<{ Bindings: HttpBindings 
   app.all("/plugins/:name", toPlugin);
   app.all("/plugins/:name/*", toPlugin);
 
-  app.notFound((c) => sendError(c.env.outgoing, new CorralError(ErrorCode.PLUGIN_NOT_FOUND,
+  app.notFound((c) => sendError(c.env, new CorralError(ErrorCode.PLUGIN_NOT_FOUND,
     `nothing is served at ${c.req.path}; plugins are mounted at /plugins/<name>/ and the host's status is at /health`)));
   // Middleware refusals (e.g. the admin API's bearer check) carry their own response.
   app.onError((error, c) => {
     if (error instanceof HTTPException) return error.getResponse();
     if (!(error instanceof CorralError)) deps.log.error("internal error", { path: c.req.path, error: error.stack ?? String(error) });
-    return sendError(c.env.outgoing, error);
+    return sendError(c.env, error);
   });
   return app;
 }
@@ -72,9 +73,10 @@ function notFound(name: string): CorralError {
   return new CorralError(ErrorCode.PLUGIN_NOT_FOUND, `no plugin named "${name}" is installed`);
 }
 
-function sendError(outgoing: HttpBindings["outgoing"], error: unknown): Response {
+function sendError(env: HostBindings, error: unknown): Response {
+  const { outgoing, exchange } = env;
   const answer = errorAnswer(error);
-  if (!outgoing.headersSent) outgoing.writeHead(answer.status, answer.headers);
+  if (!outgoing.headersSent) outgoing.writeHead(answer.status, exchange.hostHeaders(answer.headers));
   outgoing.end(answer.body);
   return RESPONSE_ALREADY_SENT;
 }

@@ -7,11 +7,11 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import { CorralError, ErrorCode } from "../../schemas/errors.ts";
 import { CONTEXT_HEADER, encodeRequestContext } from "../../schemas/request-context.ts";
 import type { RequestContext } from "../../schemas/request-context.ts";
-import { decodeHeaders } from "../../schemas/wire-headers.ts";
-import type { ResponseMessage } from "../../schemas/messages.ts";
 import type { Logger } from "../logger.ts";
 import type { Supervisor } from "../supervisor.ts";
 import { errorAnswer } from "./error-response.ts";
+import type { Exchange } from "./middleware/exchange.ts";
+import { pluginHeaderList, sendPluginResponse, writePluginResponse } from "./middleware/plugin-response.ts";
 import { readBody } from "./read-body.ts";
 
 /** Request headers that describe this hop, not the request: never forwarded. */
@@ -21,15 +21,15 @@ const HOP_BY_HOP = new Set([
   // Host-owned: only the host writes it (see schemas/request-context.ts).
   CONTEXT_HEADER,
 ]);
-/** Response headers the host sets itself. */
-const RESPONSE_OWNED = new Set([...HOP_BY_HOP, "content-length", "date"]);
 
 /** Finds the supervisor for a plugin name, or undefined. */
 export type SupervisorLookup = (name: string) => Supervisor | undefined;
 
 /**
  * Forwards `incoming` to the plugin `name` and writes the answer to `outgoing`. Never throws:
- * every failure becomes a JSON error response.
+ * every failure becomes a JSON error response. With an `exchange` (the host's middleware, see
+ * host/http/middleware/), a fresh cached answer is sent without asking the plugin, the CSRF
+ * check runs before the plugin sees the request, and the answer gets the host's headers.
  */
 export async function forward(
   name: string,
@@ -38,13 +38,24 @@ export async function forward(
   lookup: SupervisorLookup,
   log: Logger,
   context?: RequestContext,
+  exchange?: Exchange,
 ): Promise<void> {
   try {
     const supervisor = lookup(name);
     if (supervisor === undefined) {
       throw new CorralError(ErrorCode.PLUGIN_NOT_FOUND, `no plugin is mounted at /plugins/${name}/`);
     }
+    if (exchange !== undefined) {
+      exchange.plugin = name;
+      const cached = exchange.cachedResponse(name);
+      if (cached !== undefined) return await sendPluginResponse(exchange, cached.status, cached.headers as string[], cached.body, cached);
+    }
+    const tokenInForm = exchange?.checkCsrfBeforeBody() ?? false;
     const body = await readBody(incoming, supervisor.grants.maxBodyBytes, name);
+    if (exchange !== undefined) {
+      exchange.bytesIn = body.byteLength;
+      if (tokenInForm) await exchange.checkCsrfForm(body);
+    }
     const response = await supervisor.handle({
       method: incoming.method ?? "GET",
       url: pluginRelativeUrl(incoming.url ?? "/", name),
@@ -53,14 +64,17 @@ export async function forward(
       body,
       remoteAddress: incoming.socket.remoteAddress ?? "",
     });
-    writeResponse(outgoing, response);
+    const headers = pluginHeaderList(response.headers);
+    if (exchange !== undefined) return await sendPluginResponse(exchange, response.status, headers, response.body);
+    headers.push("content-length", String(response.body.byteLength));
+    writePluginResponse(outgoing, response.status, headers, response.body);
   } catch (error) {
     // A CorralError is an answer; anything else is a host bug, hidden from the client, logged here.
     if (!(error instanceof CorralError)) {
       log.error("internal error while forwarding", { plugin: name, error: (error as Error).stack ?? String(error) });
     }
     const answer = errorAnswer(error);
-    if (!outgoing.headersSent) outgoing.writeHead(answer.status, answer.headers);
+    if (!outgoing.headersSent) outgoing.writeHead(answer.status, exchange === undefined ? answer.headers : exchange.hostHeaders(answer.headers));
     outgoing.end(answer.body);
   }
 }
@@ -80,25 +94,4 @@ export function flattenRequestHeaders(raw: readonly string[]): string {
     out += name + "\n" + raw[i + 1] + "\n";
   }
   return out;
-}
-
-function writeResponse(outgoing: ServerResponse, response: ResponseMessage): void {
-  const headers: string[] = [];
-  for (const [name, value] of decodeHeaders(response.headers)) {
-    if (RESPONSE_OWNED.has(name)) continue;
-    headers.push(name, value);
-  }
-  headers.push("content-length", String(response.body.byteLength));
-  const status = response.status >= 200 && response.status <= 599 ? response.status : 502;
-  try {
-    outgoing.writeHead(status, headers);
-  } catch (error) {
-    // A header Node refuses (bad characters) means a broken plugin answer, not a host failure.
-    const answer = errorAnswer(new CorralError(ErrorCode.HANDLER_FAILED,
-      `the plugin's response could not be sent: ${(error as Error).message}`));
-    outgoing.writeHead(answer.status, answer.headers);
-    outgoing.end(answer.body);
-    return;
-  }
-  outgoing.end(response.body);
 }
