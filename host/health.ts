@@ -7,7 +7,11 @@ import type { InvalidPlugin } from "./discovery.ts";
 import type { BlockedPlugin } from "./plugins/resolve-load-order.ts";
 import type { EventsHealth } from "./events/host-events.ts";
 import type { HookHealth } from "./hooks/stats.ts";
+import type { CacheCounters, CacheReport } from "./http/middleware/response-cache.ts";
 import type { PluginHealth } from "./supervisor.ts";
+
+/** A plugin's entry: its supervisor's report and what the host's response cache did for it. */
+export type PluginReport = PluginHealth & { readonly responseCache?: CacheCounters };
 
 /** "ok": every plugin ready; "degraded": some plugin is not; "stopping": draining for shutdown. */
 export type HostStatus = "ok" | "degraded" | "stopping";
@@ -17,10 +21,12 @@ export interface HealthReport {
   readonly version: string;
   readonly uptimeMs: number;
   /** In name order. */
-  readonly plugins: readonly (PluginHealth | BlockedPluginHealth)[];
+  readonly plugins: readonly (PluginReport | BlockedPluginHealth)[];
   readonly invalid: readonly InvalidPlugin[];
   /** The host cache: its ceiling, what it holds, and each plugin's sizes and hit/miss/eviction counts. */
   readonly cache?: CacheStats;
+  /** The host's response cache as a whole (per plugin: `plugins[].responseCache`). */
+  readonly responseCache?: CacheReport;
   /** Plugins' global request hooks, in running order per kind, with their counters. */
   readonly hooks: readonly HookHealth[];
   /** Event and extension point counters (emitted, delivered, dropped, failed...). */
@@ -45,13 +51,14 @@ export interface BlockedPluginHealth {
 export function buildHealthReport(input: {
   version: string;
   startedAt: number;
-  plugins: readonly PluginHealth[];
+  plugins: readonly PluginReport[];
   invalid: readonly InvalidPlugin[];
   stopping: boolean;
   blocked?: readonly BlockedPlugin[];
   events?: EventsHealth;
   hooks?: readonly HookHealth[];
   cache?: CacheStats;
+  responseCache?: CacheReport;
 }): HealthReport {
   const blocked = (input.blocked ?? []).map((b): BlockedPluginHealth =>
     ({ name: b.name, version: b.version, state: "blocked", blockedBy: b.blockedBy, chain: b.chain, code: b.code, failure: b.message }));
@@ -66,5 +73,6 @@ export function buildHealthReport(input: {
     ...(input.events === undefined ? {} : { events: input.events }),
     hooks: input.hooks ?? [],
     ...(input.cache === undefined ? {} : { cache: input.cache }),
+    ...(input.responseCache === undefined ? {} : { responseCache: input.responseCache }),
   };
 }

@@ -24,6 +24,8 @@ import type { HealthReport } from "./health.ts";
 import { loadAdminToken } from "./admin-token.ts";
 import { GlobalHooks } from "./hooks/global-hooks.ts";
 import { createApp } from "./http/app.ts";
+import { HostMiddleware } from "./http/middleware/host-middleware.ts";
+import { ResponseCache } from "./http/middleware/response-cache.ts";
 import type { Logger } from "./logger.ts";
 import { buildLaunchPlan, describeGrants } from "./permission-flags.ts";
 import type { RuntimePaths } from "./permission-flags.ts";
@@ -135,16 +137,18 @@ export async function startHost(config: HostConfig): Promise<RunningHost> {
 
   // Plugins' global request hooks; configured once every plugin is loaded.
   const hooks = new GlobalHooks({ lookup: (name) => supervisors.get(name), log });
+  const responseCache = new ResponseCache(basePolicy.http.responseCache);
   const health = () => buildHealthReport({
     version: HOST_VERSION,
     startedAt,
-    plugins: [...supervisors.values()].map((s) => s.health()),
+    plugins: [...supervisors.values()].map((s) => ({ ...s.health(), responseCache: responseCache.counters(s.name) })),
     invalid,
     stopping,
     blocked: [...blocked.values()],
     events: events.health(),
     hooks: hooks.health(),
     cache: cache.stats(),
+    responseCache: responseCache.report(),
   });
   const admin = await loadAdminToken(config.dataDir, config.env);
   const app = createApp({
@@ -172,7 +176,8 @@ export async function startHost(config: HostConfig): Promise<RunningHost> {
       return result;
     },
   });
-  const server = createAdaptorServer({ fetch: app.fetch }) as Server;
+  const middleware = new HostMiddleware({ policy: basePolicy.http, log, cache: responseCache });
+  const server = createAdaptorServer({ fetch: middleware.wrap(app.fetch) }) as Server;
   await listen(server, config.port, config.hostname);
   const port = (server.address() as AddressInfo).port;
   const url = `http://${config.hostname === "0.0.0.0" ? "127.0.0.1" : config.hostname}:${port}`;
@@ -242,6 +247,8 @@ export async function startHost(config: HostConfig): Promise<RunningHost> {
         onStateChange: (state) => {
           states.notify(name, state);
           events.stateChanged(name, state);
+          // A new process may answer differently: its cached answers go with the old one.
+          if (state !== "ready" && state !== "starting") responseCache.dropPlugin(name);
           if (supervisorsStopped) return;
           store.recordState(name, state).catch((error: unknown) =>
             pluginLog.warn("could not record the plugin's state", { state, error: (error as Error).message }));

@@ -4,6 +4,7 @@
  * Plugin records come through the same logger with a `plugin` field, so an operator can follow
  * one plugin with `grep '"plugin":"notes"'`.
  */
+import { writeStdoutLine } from "./stdout-lines.ts";
 
 export type Level = "debug" | "info" | "warn" | "error";
 
@@ -37,7 +38,7 @@ export class Logger {
   constructor(options: LoggerOptions = {}, plugin?: string) {
     this.#minRank = LEVEL_RANK[options.level ?? "info"];
     this.#pretty = options.pretty ?? false;
-    this.#sink = options.sink ?? ((line) => process.stdout.write(line + "\n"));
+    this.#sink = options.sink ?? writeStdoutLine;
     this.#plugin = plugin;
   }
 

@@ -3,6 +3,8 @@ import { readFile } from "node:fs/promises";
 import { Ajv2020 } from "ajv/dist/2020.js";
 import { CorralError, ErrorCode } from "../schemas/errors.ts";
 import { describeJsonSyntaxError, EXPECTED_KEYWORD, formatValidationErrors } from "./manifest/format-errors.ts";
+import { defaultHttpPolicy, HTTP_POLICY_SCHEMA, resolveHttpPolicy } from "./http/middleware/http-policy.ts";
+import type { HttpPolicy, HttpPolicyFile } from "./http/middleware/http-policy.ts";
 
 /** Ceilings and defaults for the resources of one plugin process. */
 export interface PolicyLimits {
@@ -41,6 +43,8 @@ export interface HostPolicy {
   readonly isolation: "auto" | "namespace" | "none";
   /** How long a plugin has to say it is ready, in milliseconds. */
   readonly startTimeoutMs: number;
+  /** The host's HTTP middleware: access log, secure headers, CSRF, compression, response cache. */
+  readonly http: HttpPolicy;
 }
 
 const MiB = 1024 * 1024;
@@ -65,6 +69,7 @@ export function defaultPolicy(): HostPolicy {
     defaults: { memoryMb: 128, timeoutMs: 10_000, maxBodyBytes: 1 * MiB },
     isolation: "auto",
     startTimeoutMs: 10_000,
+    http: defaultHttpPolicy(),
   });
 }
 
@@ -108,6 +113,7 @@ export async function loadPolicy(file?: string): Promise<HostPolicy> {
     defaults: { ...base.defaults, ...given.defaults },
     isolation: given.isolation ?? base.isolation,
     startTimeoutMs: given.startTimeoutMs ?? base.startTimeoutMs,
+    http: resolveHttpPolicy(given.http),
   };
   const inconsistent = checkDefaultsWithinCeilings(policy);
   if (inconsistent.length > 0) {
@@ -274,6 +280,7 @@ interface PolicyFile {
   defaults?: Partial<PolicyDefaults>;
   isolation?: HostPolicy["isolation"];
   startTimeoutMs?: number;
+  http?: HttpPolicyFile;
 }
 
 function integer(min: number, max: number, unit: string, description: string): Record<string, unknown> {
@@ -337,6 +344,7 @@ const POLICY_FILE_SCHEMA = {
       enum: ["auto", "namespace", "none"], [EXPECTED_KEYWORD]: "one of \"auto\", \"namespace\", \"none\"",
     },
     startTimeoutMs: integer(100, 600_000, "milliseconds", "How long a plugin has to become ready."),
+    http: HTTP_POLICY_SCHEMA,
   },
 };
 

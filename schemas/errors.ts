@@ -59,6 +59,8 @@ export const ErrorCode = {
   REQUEST_ABORTED: "CORRAL_E_REQUEST_ABORTED",
   /** The admin API was called without the right bearer token. */
   ADMIN_AUTH: "CORRAL_E_ADMIN_AUTH",
+  /** A browser request (with cookies) that changes something came without the CSRF token, or from another site. */
+  CSRF: "CORRAL_E_CSRF",
   /** Something the host needs is missing on this machine (a binary, a folder). */
   ENVIRONMENT: "CORRAL_E_ENVIRONMENT",
   /** Postgres refused or failed a plugin's statement; the error also carries Postgres' SQLSTATE. */

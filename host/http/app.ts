@@ -3,7 +3,6 @@
  */
 import { Hono } from "hono";
 import { HTTPException } from "hono/http-exception";
-import type { HttpBindings } from "@hono/node-server";
 import { RESPONSE_ALREADY_SENT } from "@hono/node-server/utils/response";
 import { CorralError, ErrorCode } from "../../schemas/errors.ts";
 import type { HealthReport } from "../health.ts";
@@ -17,6 +16,7 @@ import { errorAnswer } from "./error-response.ts";
 import { forward } from "./forward.ts";
 import type { SupervisorLookup } from "./forward.ts";
 import { type ErrorResponder, jsonErrors } from "../templates/error-pages.ts";
+import type { HostBindings } from "./middleware/host-middleware.ts";
 
 export interface AppDependencies {
   readonly lookup: SupervisorLookup;
@@ -36,16 +36,14 @@ export interface AppDependencies {
   readonly hooks?: GlobalHooks;
 }
 
-/** The ids the host gives each request, for the hooks' context (none yet: the request-id and CSRF middleware fill them). */
-const NO_IDS: RequestIds = Object.freeze({ requestId: "", csrfToken: "" });
-
-export function createApp(deps: AppDependencies): Hono<{ Bindings: HttpBindings }> {
-  const app = new Hono<{ Bindings: HttpBindings }>();
+/** The host's routes; serve them through HostMiddleware.wrap(app.fetch), which sets `c.env.exchange`. */
+export function createApp(deps: AppDependencies): Hono<{ Bindings: HostBindings }> {
+  const app = new Hono<{ Bindings: HostBindings }>();
   const errorPage = deps.errorPage ?? jsonErrors;
-  /** A host error for a page request: HTML for a browser, JSON otherwise. */
-  const sendPage = async (env: HttpBindings, error: unknown, plugin?: string): Promise<Response> => {
-    const answer = await errorPage(error, env.incoming, env.outgoing, plugin);
-    if (!env.outgoing.headersSent) env.outgoing.writeHead(answer.status, answer.headers);
+  /** A host error for a page request: HTML for a browser, JSON otherwise, with the host's headers. */
+  const sendPage = async (env: HostBindings, error: unknown, plugin?: string): Promise<Response> => {
+    const answer = await errorPage(error, env.incoming, env.outgoing, plugin, env.exchange.context.requestId);
+    if (!env.outgoing.headersSent) env.outgoing.writeHead(answer.status, env.exchange.hostHeaders(answer.headers));
     env.outgoing.end(answer.body);
     return RESPONSE_ALREADY_SENT;
   };
@@ -57,15 +55,15 @@ export function createApp(deps: AppDependencies): Hono<{ Bindings: HttpBindings 
 
   app.get("/health/plugins/:name", (c) => {
     const plugin = deps.health().plugins.find((p) => p.name === c.req.param("name"));
-    if (plugin === undefined) return sendError(c.env.outgoing, notFound(c.req.param("name")));
+    if (plugin === undefined) return sendError(c.env, notFound(c.req.param("name")));
     return c.json(plugin, plugin.state === "ready" ? 200 : 503);
   });
 
   app.route("/admin", createAdminApp({ token: deps.adminToken, health: deps.health, lookup: deps.lookup, uninstall: deps.uninstall }));
 
   const statics = deps.statics;
-  const toPlugin = async (c: { req: { param(name: "name"): string; readonly path: string }; env: HttpBindings }) => {
-    const { incoming, outgoing } = c.env;
+  const toPlugin = async (c: { req: { param(name: "name"): string; readonly path: string }; env: HostBindings }) => {
+    const { incoming, outgoing, exchange } = c.env;
     // The router saw a normalized path: a raw "/plugins/x/static/../mod.ts" lands here, and is
     // still a static request, refused as such rather than forwarded.
     const staticMount = statics === undefined ? undefined : staticMountOf(incoming.url ?? "");
@@ -79,8 +77,12 @@ export function createApp(deps: AppDependencies): Hono<{ Bindings: HttpBindings 
     try {
       const name = c.req.param("name");
       const hooked = deps.hooks?.match(c.req.path, name);
-      if (hooked === undefined) await forward(name, incoming, outgoing, deps.lookup, deps.log, undefined, errorPage);
-      else await hooked.run(incoming, outgoing, NO_IDS, (context, beforeAnswer) => forward(name, incoming, outgoing, deps.lookup, deps.log, context, errorPage, beforeAnswer));
+      if (hooked === undefined) await forward(name, incoming, outgoing, deps.lookup, deps.log, exchange.context, errorPage, undefined, exchange);
+      else {
+        const ids = { requestId: exchange.context.requestId, csrfToken: exchange.context.csrfToken };
+        await hooked.run(incoming, outgoing, ids, (context, beforeAnswer) =>
+          forward(name, incoming, outgoing, deps.lookup, deps.log, context, errorPage, beforeAnswer, exchange));
+      }
     } finally {
       deps.inFlight.count--;
     }
@@ -101,7 +103,8 @@ export function createApp(deps: AppDependencies): Hono<{ Bindings: HttpBindings 
     const hooked = deps.hooks?.match(c.req.path, null);
     if (hooked === undefined) return sendPage(c.env, error);
     const { incoming, outgoing } = c.env;
-    await hooked.run(incoming, outgoing, NO_IDS, (_context, beforeAnswer) => writeErrorAnswer(outgoing, error, beforeAnswer));
+    const { exchange } = c.env;
+    await hooked.run(incoming, outgoing, { requestId: exchange.context.requestId, csrfToken: exchange.context.csrfToken }, (_context, beforeAnswer) => writeErrorAnswer(outgoing, error, beforeAnswer));
     return RESPONSE_ALREADY_SENT;
   });
   // Middleware refusals (e.g. the admin API's bearer check) carry their own response.
@@ -117,9 +120,10 @@ function notFound(name: string): CorralError {
   return new CorralError(ErrorCode.PLUGIN_NOT_FOUND, `no plugin named "${name}" is installed`);
 }
 
-function sendError(outgoing: HttpBindings["outgoing"], error: unknown): Response {
+function sendError(env: HostBindings, error: unknown): Response {
+  const { outgoing, exchange } = env;
   const answer = errorAnswer(error);
-  if (!outgoing.headersSent) outgoing.writeHead(answer.status, answer.headers);
+  if (!outgoing.headersSent) outgoing.writeHead(answer.status, exchange.hostHeaders(answer.headers));
   outgoing.end(answer.body);
   return RESPONSE_ALREADY_SENT;
 }

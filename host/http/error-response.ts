@@ -11,6 +11,7 @@ const STATUS_BY_CODE: Partial<Record<ErrorCodeValue, number>> = {
   [ErrorCode.BODY_TOO_LARGE]: 413,
   [ErrorCode.REQUEST_ABORTED]: 400,
   [ErrorCode.ADMIN_AUTH]: 401,
+  [ErrorCode.CSRF]: 403,
   [ErrorCode.PLUGIN_UNAVAILABLE]: 503,
   [ErrorCode.PLUGIN_FAILED]: 503,
   [ErrorCode.SHUTTING_DOWN]: 503,

@@ -7,14 +7,14 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import { CorralError, ErrorCode } from "../../schemas/errors.ts";
 import { CONTEXT_HEADER, encodeRequestContext } from "../../schemas/request-context.ts";
 import type { RequestContext } from "../../schemas/request-context.ts";
-import { decodeHeaders } from "../../schemas/wire-headers.ts";
-import type { ResponseMessage } from "../../schemas/messages.ts";
 import type { BeforeAnswer } from "../hooks/answer.ts";
 import { writeErrorAnswer } from "../hooks/answer.ts";
 import type { Logger } from "../logger.ts";
 import type { Supervisor } from "../supervisor.ts";
 import { errorAnswer } from "./error-response.ts";
 import { type ErrorResponder, jsonErrors } from "../templates/error-pages.ts";
+import type { Exchange } from "./middleware/exchange.ts";
+import { pluginHeaderList, sendPluginResponse, writePluginResponse } from "./middleware/plugin-response.ts";
 import { readBody } from "./read-body.ts";
 
 /** Request headers that describe this hop, not the request: never forwarded. */
@@ -24,8 +24,6 @@ const HOP_BY_HOP = new Set([
   // Host-owned: only the host writes it (see schemas/request-context.ts).
   CONTEXT_HEADER,
 ]);
-/** Response headers the host sets itself. */
-const RESPONSE_OWNED = new Set([...HOP_BY_HOP, "content-length", "date"]);
 
 /** Finds the supervisor for a plugin name, or undefined. */
 export type SupervisorLookup = (name: string) => Supervisor | undefined;
@@ -35,6 +33,9 @@ export type SupervisorLookup = (name: string) => Supervisor | undefined;
  * every failure becomes an error response (`errorPage`: JSON, or an HTML page for browsers).
  * `beforeAnswer` (global afterRequest hooks) sees the status and headers of whatever is answered,
  * and may change the headers, before they are written.
+ * With an `exchange` (the host's middleware, see host/http/middleware/), a fresh cached answer
+ * is sent without asking the plugin, the CSRF check runs before the plugin sees the request,
+ * and the answer gets the host's headers.
  */
 export async function forward(
   name: string,
@@ -45,13 +46,24 @@ export async function forward(
   context?: RequestContext,
   errorPage: ErrorResponder = jsonErrors,
   beforeAnswer?: BeforeAnswer,
+  exchange?: Exchange,
 ): Promise<void> {
   try {
     const supervisor = lookup(name);
     if (supervisor === undefined) {
       throw new CorralError(ErrorCode.PLUGIN_NOT_FOUND, `no plugin is mounted at /plugins/${name}/`);
     }
+    if (exchange !== undefined) {
+      exchange.plugin = name;
+      const cached = exchange.cachedResponse(name);
+      if (cached !== undefined) return await sendPluginResponse(exchange, cached.status, cached.headers as string[], cached.body, cached);
+    }
+    const tokenInForm = exchange?.checkCsrfBeforeBody() ?? false;
     const body = await readBody(incoming, supervisor.grants.maxBodyBytes, name);
+    if (exchange !== undefined) {
+      exchange.bytesIn = body.byteLength;
+      if (tokenInForm) await exchange.checkCsrfForm(body);
+    }
     const response = await supervisor.handle({
       method: incoming.method ?? "GET",
       url: pluginRelativeUrl(incoming.url ?? "/", name),
@@ -60,8 +72,12 @@ export async function forward(
       body,
       remoteAddress: incoming.socket.remoteAddress ?? "",
     });
-    const written = writeResponse(outgoing, response, beforeAnswer);
-    if (written !== undefined) await written;
+    const headers = pluginHeaderList(response.headers);
+    // Global afterRequest hooks see (and may edit) the headers before anything is written.
+    if (beforeAnswer !== undefined) await beforeAnswer({ status: response.status, headers, error: null });
+    if (exchange !== undefined) return await sendPluginResponse(exchange, response.status, headers, response.body);
+    headers.push("content-length", String(response.body.byteLength));
+    writePluginResponse(outgoing, response.status, headers, response.body);
   } catch (error) {
     // A CorralError is an answer; anything else is a host bug, hidden from the client, logged here.
     if (!(error instanceof CorralError)) {
@@ -69,7 +85,7 @@ export async function forward(
     }
     if (beforeAnswer !== undefined && !outgoing.headersSent) return await writeErrorAnswer(outgoing, error, beforeAnswer);
     const answer = await errorPage(error, incoming, outgoing, name, context?.requestId);
-    if (!outgoing.headersSent) outgoing.writeHead(answer.status, answer.headers);
+    if (!outgoing.headersSent) outgoing.writeHead(answer.status, exchange === undefined ? answer.headers : exchange.hostHeaders(answer.headers));
     outgoing.end(answer.body);
   }
 }
@@ -89,31 +105,4 @@ export function flattenRequestHeaders(raw: readonly string[]): string {
     out += name + "\n" + raw[i + 1] + "\n";
   }
   return out;
-}
-
-/** Writes the plugin's answer; with `beforeAnswer`, once it has seen (and maybe changed) the headers. */
-function writeResponse(outgoing: ServerResponse, response: ResponseMessage, beforeAnswer?: BeforeAnswer): Promise<void> | undefined {
-  const headers: string[] = [];
-  for (const [name, value] of decodeHeaders(response.headers)) {
-    if (RESPONSE_OWNED.has(name)) continue;
-    headers.push(name, value);
-  }
-  const status = response.status >= 200 && response.status <= 599 ? response.status : 502;
-  if (beforeAnswer === undefined) return send(outgoing, status, headers, response.body);
-  return beforeAnswer({ status, headers, error: null }).then(() => send(outgoing, status, headers, response.body));
-}
-
-function send(outgoing: ServerResponse, status: number, headers: string[], body: Uint8Array): undefined {
-  headers.push("content-length", String(body.byteLength));
-  try {
-    outgoing.writeHead(status, headers);
-  } catch (error) {
-    // A header Node refuses (bad characters) means a broken plugin answer, not a host failure.
-    const answer = errorAnswer(new CorralError(ErrorCode.HANDLER_FAILED,
-      `the plugin's response could not be sent: ${(error as Error).message}`));
-    outgoing.writeHead(answer.status, answer.headers);
-    outgoing.end(answer.body);
-    return;
-  }
-  outgoing.end(body);
 }

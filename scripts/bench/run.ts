@@ -67,6 +67,10 @@ function start(command: string, argv: string[], env: Record<string, string> = {}
       output += chunk.toString();
       if (/listening|plugins started/.test(output)) {
         clearTimeout(timer);
+        // From here on the output (the host's access log) is drained unread: keeping and
+        // searching it would make this process compete with the servers it measures.
+        child.stdout!.off("data", onData).resume();
+        child.stderr!.off("data", onData).resume();
         resolveStart();
       }
     };

@@ -1,0 +1,143 @@
+/**
+ * One request as the host's middleware sees it, from arrival to the last byte: its id, its CSRF
+ * token, the plugin that answers it, what the cache did, and the access record written when the
+ * response ends. Created for every request by HostMiddleware; the forwarding path and the host's
+ * own routes read it from `c.env.exchange`.
+ */
+import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from "node:http";
+import type { Socket } from "node:net";
+import type { RequestContext } from "../../../schemas/request-context.ts";
+import { pathOf } from "./access-log.ts";
+import type { AccessLog } from "./access-log.ts";
+import { isCacheableRequest } from "./cache-rules.ts";
+import { crossSiteReason, csrfRefusal, csrfTokenFromCookies, csrfTokenFromForm, csrfTokenFromHeader, needsCsrfCheck, newCsrfToken, tokensMatch } from "./csrf.ts";
+import type { HttpPolicy } from "./http-policy.ts";
+import { REQUEST_ID_HEADER, requestIdFor } from "./request-id.ts";
+import type { CacheEntry, ResponseCache } from "./response-cache.ts";
+import type { SecureHeaders } from "./secure-headers.ts";
+
+/** The host-wide parts an exchange uses, made once (HostMiddleware). */
+export interface MiddlewareParts {
+  readonly policy: HttpPolicy;
+  readonly secureHeaders: SecureHeaders;
+  readonly cache: ResponseCache;
+  readonly accessLog: AccessLog;
+}
+
+const NO_LOCALS: Readonly<Record<string, unknown>> = Object.freeze({});
+
+export class Exchange {
+  readonly requestId: string;
+  readonly incoming: IncomingMessage;
+  readonly outgoing: ServerResponse;
+  readonly parts: MiddlewareParts;
+  /** The plugin that answers, once the forwarding path has found it. */
+  plugin: string | undefined = undefined;
+  /** Request body bytes, once read (else the declared Content-Length). */
+  bytesIn = -1;
+  /** What the response cache did, when it was asked. */
+  cache: "hit" | "miss" | undefined = undefined;
+  /** True when this response should give the browser a new `corral_csrf` cookie (see csrfToken). */
+  csrfCookieDue = false;
+  readonly #startedAt: number;
+  readonly #socket: Socket;
+  readonly #bytesWrittenAtStart: number;
+  #csrfToken: string | undefined = undefined;
+  #context: RequestContext | undefined = undefined;
+
+  constructor(incoming: IncomingMessage, outgoing: ServerResponse, parts: MiddlewareParts) {
+    this.#startedAt = performance.now();
+    this.incoming = incoming;
+    this.outgoing = outgoing;
+    this.parts = parts;
+    this.requestId = requestIdFor(incoming.headers[REQUEST_ID_HEADER]);
+    this.#socket = incoming.socket;
+    this.#bytesWrittenAtStart = this.#socket.bytesWritten;
+    // "close" comes once per response, when it ends or the connection does; on() skips once()'s wrapper.
+    if (parts.policy.accessLog) outgoing.on("close", () => this.#logAccess());
+  }
+
+  /**
+   * The browser's CSRF token: its `corral_csrf` cookie, or a new one that the response then sets
+   * (only on HTML responses, the pages that may hold a form). "" when the check is off.
+   */
+  get csrfToken(): string {
+    if (this.#csrfToken === undefined) {
+      if (!this.parts.policy.csrf.enabled) {
+        this.#csrfToken = "";
+      } else {
+        const fromCookie = csrfTokenFromCookies(this.incoming.headers.cookie);
+        this.#csrfToken = fromCookie ?? newCsrfToken();
+        this.csrfCookieDue = fromCookie === undefined;
+      }
+    }
+    return this.#csrfToken;
+  }
+
+  /** What the plugin is told about this request (the `corral-context` header). */
+  get context(): RequestContext {
+    return this.#context ??= { requestId: this.requestId, csrfToken: this.csrfToken, locals: NO_LOCALS };
+  }
+
+  /** A fresh cached answer for this request from `plugin`, or undefined (then the cache may store the plugin's). */
+  cachedResponse(plugin: string): CacheEntry | undefined {
+    const { cache } = this.parts;
+    if (!cache.enabled || !isCacheableRequest(this.incoming.method, this.incoming.headers)) return undefined;
+    const entry = cache.lookup(plugin, this.incoming.url ?? "/", this.incoming.headers);
+    this.cache = entry === undefined ? "miss" : "hit";
+    return entry;
+  }
+
+  /**
+   * The CSRF check on what arrives before the body. Throws CSRF when the request is refused;
+   * returns true when the token must come from the form body (then call checkCsrfForm).
+   */
+  checkCsrfBeforeBody(): boolean {
+    const { incoming } = this;
+    if (!this.parts.policy.csrf.enabled || !needsCsrfCheck(incoming.method, incoming.headers)) return false;
+    const crossSite = crossSiteReason(incoming.headers, this.parts.policy.csrf.trustedOrigins);
+    if (crossSite !== undefined) throw this.#refusal(crossSite);
+    const expected = csrfTokenFromCookies(incoming.headers.cookie);
+    if (expected === undefined) throw this.#refusal(`it carries no valid "corral_csrf" cookie (load a page of this site first)`);
+    const header = csrfTokenFromHeader(incoming.headers);
+    if (header === undefined) return true;
+    if (!tokensMatch(expected, header)) throw this.#refusal(`its "x-csrf-token" header does not match the "corral_csrf" cookie`);
+    return false;
+  }
+
+  /** The second half of the CSRF check: the `_csrf` field of a form body. */
+  async checkCsrfForm(body: Uint8Array): Promise<void> {
+    const expected = csrfTokenFromCookies(this.incoming.headers.cookie)!;
+    const given = await csrfTokenFromForm(this.incoming.headers["content-type"], body);
+    if (given === undefined) throw this.#refusal(`it sent no "x-csrf-token" header and no "_csrf" form field`);
+    if (!tokensMatch(expected, given)) throw this.#refusal(`its "_csrf" form field does not match the "corral_csrf" cookie`);
+  }
+
+  /** Headers of an answer the host writes itself (an error): request id and secure headers added. */
+  hostHeaders(headers: Record<string, string>): OutgoingHttpHeaders {
+    const out: OutgoingHttpHeaders = { ...headers, [REQUEST_ID_HEADER]: this.requestId };
+    this.parts.secureHeaders.applyTo({ has: (name) => name in out, set: (name, value) => (out[name] = value) });
+    return out;
+  }
+
+  #refusal(reason: string) {
+    return csrfRefusal(this.incoming.method ?? "", pathOf(this.incoming.url), reason);
+  }
+
+  #logAccess(): void {
+    const { incoming, outgoing } = this;
+    const declared = Number(incoming.headers["content-length"] ?? 0);
+    this.parts.accessLog.write(this.plugin, {
+      method: incoming.method ?? "",
+      path: pathOf(incoming.url),
+      status: outgoing.headersSent ? outgoing.statusCode : 0,
+      durationMs: Math.round((performance.now() - this.#startedAt) * 1000) / 1000,
+      bytesIn: this.bytesIn >= 0 ? this.bytesIn : Number.isFinite(declared) ? declared : 0,
+      bytesOut: this.#socket.bytesWritten - this.#bytesWrittenAtStart,
+      requestId: this.requestId,
+      remoteAddress: this.#socket.remoteAddress ?? "",
+      ...(this.cache === undefined ? {} : { cache: this.cache }),
+      ...(outgoing.writableFinished ? {} : { aborted: true as const }),
+    });
+  }
+}
