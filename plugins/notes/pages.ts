@@ -30,8 +30,9 @@ pages.post("/", async (c) => {
   try {
     const note = await createNote(c.env.db, parseNewNote(fields.title === "" ? { ...fields, title: undefined } : fields));
     await announceNote(c.env, note);
-    // Post/redirect/get: reloading the page does not post the form again.
-    return c.redirect(`${c.req.path.replace(/\/?$/, "/")}?created=${note.id}`, 303);
+    // Post/redirect/get: reloading the page does not post the form again. Relative, because the
+    // plugin does not know where the host mounts it: it resolves against /plugins/notes/.
+    return c.redirect(`./?created=${note.id}`, 303);
   } catch (error) {
     if (!(error instanceof InvalidRequest)) throw error;
     return listPage(c, { error: error.message, form: { ...fields, tags: fields.tags.join(", ") } }, 422);
