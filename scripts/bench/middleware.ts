@@ -4,6 +4,7 @@
  * serves the same instant stand-in plugin three ways, and wrk loads each in turn, interleaved:
  *   (plain)  the forwarding route as it was before the middleware: forward() with no Exchange;
  *   (mw)     the host's real app (host/http/app.ts) behind HostMiddleware, default policy;
+ *   (nolog)  the same with the access log off (`"http": { "accessLog": false }`);
  *   (hit)    the same, for an answer the response cache holds (public, max-age).
  * It reports requests/s and the host's CPU time per request (process.cpuUsage / requests), which
  * holds up better than requests/s on a machine where other work competes for the cores.
@@ -81,7 +82,7 @@ function plainServer(): Server {
   return createAdaptorServer({ fetch: app.fetch }) as Server;
 }
 
-function middlewareServer(cacheable: boolean): Server {
+function middlewareServer(cacheable: boolean, policy = defaultHttpPolicy()): Server {
   const plugin = standIn(cacheable);
   const app = createApp({
     lookup: () => plugin,
@@ -92,7 +93,7 @@ function middlewareServer(cacheable: boolean): Server {
     inFlight: { count: 0 },
     isShuttingDown: () => false,
   });
-  const middleware = new HostMiddleware({ policy: defaultHttpPolicy(), log });
+  const middleware = new HostMiddleware({ policy, log });
   return createAdaptorServer({ fetch: middleware.wrap(app.fetch) }) as Server;
 }
 
@@ -126,11 +127,16 @@ async function measure(url: string, post: boolean): Promise<{ rps: number; cpuUs
 
 const median = (values: number[]) => [...values].sort((x, y) => x - y)[Math.floor(values.length / 2)]!;
 
-const servers = { plain: plainServer(), mw: middlewareServer(false), hit: middlewareServer(true) };
-const ports = { plain: await listen(servers.plain), mw: await listen(servers.mw), hit: await listen(servers.hit) };
+const servers = {
+  plain: plainServer(),
+  mw: middlewareServer(false),
+  nolog: middlewareServer(false, { ...defaultHttpPolicy(), accessLog: false }),
+  hit: middlewareServer(true),
+};
+const ports = { plain: await listen(servers.plain), mw: await listen(servers.mw), nolog: await listen(servers.nolog), hit: await listen(servers.hit) };
 const scenarios = [
-  { name: "GET", post: false, targets: ["plain", "mw", "hit"] as const },
-  { name: "POST 1 KB JSON", post: true, targets: ["plain", "mw"] as const },
+  { name: "GET", post: false, targets: ["plain", "mw", "nolog", "hit"] as const },
+  { name: "POST 1 KB JSON", post: true, targets: ["plain", "mw", "nolog"] as const },
 ];
 const results = new Map<string, Array<{ rps: number; cpuUs: number }>>();
 for (const scenario of scenarios) {
@@ -145,7 +151,12 @@ for (const scenario of scenarios) {
 }
 process.stderr.write("\n");
 
-const labels = { plain: "(plain) forward() without middleware", mw: "(mw) with the host middleware", hit: "(hit) with the middleware, answered from the response cache" };
+const labels = {
+  plain: "(plain) forward() without middleware",
+  mw: "(mw) with the host middleware",
+  nolog: "(nolog) with the middleware, access log off",
+  hit: "(hit) with the middleware, answered from the response cache",
+};
 const lines = [
   `Machine: ${cpus().length} × ${cpus()[0]?.model.trim()}; Node ${process.version}`,
   `Command: npm run bench:middleware -- --runs ${RUNS} --seconds ${SECONDS} (wrk -t1 -c50, medians of ${RUNS} interleaved runs)`,

@@ -12,7 +12,7 @@ import type { ChildProcess } from "node:child_process";
 import { cpus, totalmem } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { mkdtempSync, rmSync } from "node:fs";
+import { closeSync, mkdtempSync, openSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { resolveDenoBinary } from "../../host/runtime-paths.ts";
 
@@ -57,26 +57,29 @@ const TARGETS: Target[] = [
 ];
 
 const children: ChildProcess[] = [];
+/**
+ * Starts a server with its output going to a file, as a service manager would: a pipe to this
+ * process would fill while spawnSync(wrk) blocks it, and a full pipe blocks the host's (sync)
+ * stdout writes, which would measure this harness instead of the host's access log.
+ */
 function start(command: string, argv: string[], env: Record<string, string> = {}): Promise<void> {
+  const logFile = join(logDir, `${children.length}.log`);
+  const fd = openSync(logFile, "w");
+  const child = spawn(command, argv, { cwd: root, env: { ...process.env, ...env }, stdio: ["ignore", fd, fd] });
+  closeSync(fd);
+  children.push(child);
   return new Promise((resolveStart, reject) => {
-    const child = spawn(command, argv, { cwd: root, env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] });
-    children.push(child);
-    let output = "";
-    const timer = setTimeout(() => reject(new Error(`${argv.join(" ")} did not start:\n${output}`)), 30_000);
-    const onData = (chunk: Buffer) => {
-      output += chunk.toString();
+    const deadline = Date.now() + 30_000;
+    const poll = setInterval(() => {
+      const output = readFileSync(logFile, "utf8");
       if (/listening|plugins started/.test(output)) {
-        clearTimeout(timer);
-        // From here on the output (the host's access log) is drained unread: keeping and
-        // searching it would make this process compete with the servers it measures.
-        child.stdout!.off("data", onData).resume();
-        child.stderr!.off("data", onData).resume();
+        clearInterval(poll);
         resolveStart();
+      } else if (Date.now() > deadline || child.exitCode !== null) {
+        clearInterval(poll);
+        reject(new Error(`${argv.join(" ")} did not start:\n${output}`));
       }
-    };
-    child.stdout!.on("data", onData);
-    child.stderr!.on("data", onData);
-    child.on("exit", (code) => reject(new Error(`${argv.join(" ")} exited with ${code}:\n${output}`)));
+    }, 100);
   });
 }
 
@@ -112,6 +115,7 @@ function median(values: number[]): number {
 }
 
 const dataDir = mkdtempSync(join(tmpdir(), "corral-bench-"));
+const logDir = mkdtempSync(join(tmpdir(), "corral-bench-logs-"));
 try {
   const deno = resolveDenoBinary();
   console.error("bench: starting the four servers…");
@@ -177,4 +181,5 @@ try {
   stopAll();
   await new Promise((r) => setTimeout(r, 500));
   rmSync(dataDir, { recursive: true, force: true });
+  rmSync(logDir, { recursive: true, force: true });
 }
