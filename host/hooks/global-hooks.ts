@@ -19,7 +19,7 @@ import type { RequestContext } from "../../schemas/request-context.ts";
 import type { Logger } from "../logger.ts";
 import { type Answer, type BeforeAnswer, writeAnswer, writeErrorAnswer } from "./answer.ts";
 import { applyHeaderEdits, visiblePairs } from "./header-edits.ts";
-import { type HookManifest, orderGlobalHooks, type OrderedGlobalHook } from "./order.ts";
+import { type HookManifest, orderGlobalHooks, type OrderedGlobalHook } from "../plugins/global-hook-order.ts";
 import { selectHooks } from "./select.ts";
 import { type HookHealth, HookStats } from "./stats.ts";
 import { requestSummary } from "./summary.ts";
@@ -52,7 +52,7 @@ export class GlobalHooks {
     this.#options = options;
   }
 
-  /** Sets the plugins whose hooks run (the loaded ones), in the order of host/hooks/order.ts. */
+  /** Sets the plugins whose hooks run (the loaded ones), in the order of host/plugins/global-hook-order.ts. */
   configure(manifests: readonly HookManifest[]): void {
     const order = Object.fromEntries(GLOBAL_HOOK_KINDS.map((kind) => [kind, orderGlobalHooks(manifests, kind)]));
     this.#order = order as Record<GlobalHookKind, readonly OrderedGlobalHook[]>;

@@ -1,7 +1,7 @@
 /**
  * Which global hooks run for a request: pure rules on the path and the target plugin.
  */
-import type { OrderedGlobalHook } from "./order.ts";
+import type { OrderedGlobalHook } from "../plugins/global-hook-order.ts";
 
 /**
  * Host paths no global hook ever runs for: the admin API has its own bearer authentication and

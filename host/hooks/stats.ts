@@ -3,7 +3,7 @@
  * answered a request itself, and the last failure.
  */
 import type { GlobalHookKind } from "../../schemas/global-hooks.ts";
-import type { OrderedGlobalHook } from "./order.ts";
+import type { OrderedGlobalHook } from "../plugins/global-hook-order.ts";
 
 /** What /health shows for one global hook of one plugin. */
 export interface HookHealth {

@@ -4,14 +4,12 @@
  * (the onion model). Pure: manifests in, order out.
  */
 import { CorralError, ErrorCode } from "../../schemas/errors.ts";
+import { GLOBAL_HOOK_KINDS, type GlobalHookKind } from "../../schemas/global-hooks.ts";
 import type { ManifestGlobalHook, ManifestGlobalHooks } from "../manifest/manifest.ts";
 import { byName, cyclesOf, formatChain, pathBetween, topologicalOrder } from "./dependency-graph.ts";
 
-/** One of the global hooks a manifest can declare. */
-export type GlobalHookKind = keyof ManifestGlobalHooks;
-
-/** Every kind, in the order they run within one request. */
-export const GLOBAL_HOOK_KINDS: readonly GlobalHookKind[] = Object.freeze(["beforeRequest", "afterRequest", "teardownRequest"]);
+// The kinds are the protocol's (schemas/global-hooks.ts); re-exported for the resolver's callers.
+export { GLOBAL_HOOK_KINDS, type GlobalHookKind };
 
 /** What the order reads of a manifest; a whole `Manifest` fits. */
 export interface HookManifest {

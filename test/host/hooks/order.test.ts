@@ -1,8 +1,9 @@
 /** Tests for the order of global request hooks: dependencies, then priority, then name; after and teardown reversed. */
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { orderGlobalHooks } from "../../../host/hooks/order.ts";
-import type { HookManifest } from "../../../host/hooks/order.ts";
+import { CorralError, ErrorCode } from "../../../schemas/errors.ts";
+import { orderGlobalHooks } from "../../../host/plugins/global-hook-order.ts";
+import type { HookManifest } from "../../../host/plugins/global-hook-order.ts";
 import type { ManifestGlobalHooks } from "../../../host/manifest/manifest.ts";
 
 /** A manifest with a hook of every kind at `priority`, depending on `dependencies`. */
@@ -55,10 +56,10 @@ test("each entry carries the manifest's hook declaration", () => {
   assert.equal(entry, { plugin: "auth", hook: { priority: 3, timeoutMs: 250, paths: ["/plugins/"] } });
 });
 
-test("dependencies on plugins that are not loaded are ignored; a cycle is broken by rank instead of throwing", () => {
+test("dependencies on plugins that are not loaded are ignored; a cycle (which the resolver never loads) is refused", () => {
   assert.equal(names([plugin("a", 0, ["missing"]), plugin("b", 1)]), ["b", "a"]);
-  // z is free and goes first despite its rank; then the cycle x <-> y is broken by name.
-  assert.equal(names([plugin("x", 0, ["y"]), plugin("y", 0, ["x"]), plugin("z", -1)]), ["z", "x", "y"]);
+  assert.throws(() => names([plugin("x", 0, ["y"]), plugin("y", 0, ["x"]), plugin("z", -1)]),
+    (error: unknown) => error instanceof CorralError && error.code === ErrorCode.DEPENDENCY_CYCLE);
 });
 
 test.run();

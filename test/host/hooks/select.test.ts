@@ -1,7 +1,7 @@
 /** Tests for which global hooks run for a request: path prefixes, the target's own hooks, hookless paths. */
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import type { OrderedGlobalHook } from "../../../host/hooks/order.ts";
+import type { OrderedGlobalHook } from "../../../host/plugins/global-hook-order.ts";
 import { selectHooks, underPrefix } from "../../../host/hooks/select.ts";
 
 const hook = (plugin: string, paths: string[]): OrderedGlobalHook => ({ plugin, hook: { priority: 0, timeoutMs: 1000, paths } });
