@@ -11,6 +11,7 @@ import { SDK_VERSION } from "./version.ts";
 import { checkTemplateOptions } from "./templates/check-options.ts";
 import { checkContributions, checkEventHandlers } from "./events/validate.ts";
 import { checkCommands } from "./commands/check-commands.ts";
+import { describeValue } from "./_describe.ts";
 
 /**
  * Declares a Corral plugin. The plugin's entry module (default `mod.ts`) must default-export what
@@ -95,17 +96,17 @@ import { checkCommands } from "./commands/check-commands.ts";
  */
 export function definePlugin<DB = unknown>(definition: PluginDefinition<DB>): PluginDefinition<DB> {
   if (typeof definition !== "object" || definition === null) {
-    throw new TypeError(`definePlugin() expects an object like { app }, got ${describe(definition)}`);
+    throw new TypeError(`definePlugin() expects an object like { app }, got ${describeValue(definition)}`);
   }
   const { app, migrations, init, shutdown, events, contributions, hooks, globalHooks, commands } = definition;
   if (typeof app !== "object" || app === null || typeof app.fetch !== "function") {
     throw new TypeError(
-      `definePlugin({ app }): app must be a Hono app (an object with a fetch() method), got ${describe(app)}`,
+      `definePlugin({ app }): app must be a Hono app (an object with a fetch() method), got ${describeValue(app)}`,
     );
   }
   for (const [hook, value] of [["init", init], ["shutdown", shutdown]] as const) {
     if (value !== undefined && typeof value !== "function") {
-      throw new TypeError(`definePlugin({ ${hook} }): ${hook} must be a function, got ${describe(value)}`);
+      throw new TypeError(`definePlugin({ ${hook} }): ${hook} must be a function, got ${describeValue(value)}`);
     }
   }
   checkMigrations(migrations);
@@ -132,24 +133,17 @@ function checkMigrations(migrations: unknown): void {
   if (migrations === undefined) return;
   if (typeof migrations !== "object" || migrations === null || Array.isArray(migrations)) {
     throw new TypeError(
-      `definePlugin({ migrations }): migrations must be an object of name -> { up, down? }, got ${describe(migrations)}`,
+      `definePlugin({ migrations }): migrations must be an object of name -> { up, down? }, got ${describeValue(migrations)}`,
     );
   }
   for (const [name, migration] of Object.entries(migrations)) {
     const { up, down } = (migration ?? {}) as { up?: unknown; down?: unknown };
     if (typeof migration !== "object" || migration === null || typeof up !== "function") {
-      throw new TypeError(`definePlugin({ migrations }): migration ${JSON.stringify(name)} must be { up, down? } with up a function, got ${describe(migration)}`);
+      throw new TypeError(`definePlugin({ migrations }): migration ${JSON.stringify(name)} must be { up, down? } with up a function, got ${describeValue(migration)}`);
     }
     if (down !== undefined && typeof down !== "function") {
-      throw new TypeError(`definePlugin({ migrations }): the down of migration ${JSON.stringify(name)} must be a function, got ${describe(down)}`);
+      throw new TypeError(`definePlugin({ migrations }): the down of migration ${JSON.stringify(name)} must be a function, got ${describeValue(down)}`);
     }
   }
 }
 
-function describe(value: unknown): string {
-  if (value === null || value === undefined) return String(value);
-  if (Array.isArray(value)) return "an array";
-  if (typeof value === "object") return "an object";
-  if (typeof value === "function") return "a function";
-  return typeof value === "string" ? JSON.stringify(value.slice(0, 60)) : String(value);
-}

@@ -7,6 +7,7 @@
 
 import { COMMAND_NAME_PATTERN } from "../../../schemas/commands.ts";
 import type { PluginCommands } from "../types.ts";
+import { describeValue } from "../_describe.ts";
 
 /**
  * Returns a frozen copy of `commands`, or undefined when there are none.
@@ -16,7 +17,7 @@ import type { PluginCommands } from "../types.ts";
 export function checkCommands(commands: unknown): PluginCommands | undefined {
   if (commands === undefined) return undefined;
   if (typeof commands !== "object" || commands === null || Array.isArray(commands)) {
-    throw new TypeError(`definePlugin({ commands }): commands must be an object of name -> { run, description? }, got ${describe(commands)}`);
+    throw new TypeError(`definePlugin({ commands }): commands must be an object of name -> { run, description? }, got ${describeValue(commands)}`);
   }
   const copy: Record<string, PluginCommands[string]> = {};
   for (const [name, command] of Object.entries(commands)) {
@@ -25,20 +26,13 @@ export function checkCommands(commands: unknown): PluginCommands | undefined {
     }
     const { run, description } = (command ?? {}) as { run?: unknown; description?: unknown };
     if (typeof command !== "object" || command === null || typeof run !== "function") {
-      throw new TypeError(`definePlugin({ commands }): command "${name}" must be { run, description? } with run a function, got ${describe(command)}`);
+      throw new TypeError(`definePlugin({ commands }): command "${name}" must be { run, description? } with run a function, got ${describeValue(command)}`);
     }
     if (description !== undefined && typeof description !== "string") {
-      throw new TypeError(`definePlugin({ commands }): the description of command "${name}" must be a string, got ${describe(description)}`);
+      throw new TypeError(`definePlugin({ commands }): the description of command "${name}" must be a string, got ${describeValue(description)}`);
     }
     copy[name] = Object.freeze({ ...(command as PluginCommands[string]) });
   }
   return Object.freeze(copy);
 }
 
-function describe(value: unknown): string {
-  if (value === null || value === undefined) return String(value);
-  if (Array.isArray(value)) return "an array";
-  if (typeof value === "object") return "an object";
-  if (typeof value === "function") return "a function";
-  return typeof value === "string" ? JSON.stringify(value.slice(0, 60)) : String(value);
-}

@@ -11,6 +11,7 @@ import type { RequestContext } from "../../../schemas/request-context.ts";
 import { type ErrorContext, type ErrorHandlerHolder, honoDefault } from "../_error-log.ts";
 import type { PluginApp, PluginContext } from "../types.ts";
 import type { AfterRequestHook, BeforeRequestHook, HookContext, OneOrMany, RequestHooks, TeardownRequestHook } from "./types.ts";
+import { describeValue } from "../_describe.ts";
 
 /** The app's fetch with the hooks around it. Never rejects: every failure becomes onError's answer or a 500. */
 export type HookedFetch = (request: Request, requestContext: RequestContext) => Promise<Response>;
@@ -171,7 +172,7 @@ function responseOf(value: unknown, what: string, optional: true): Response | un
 function responseOf(value: unknown, what: string, optional = false): Response | undefined {
   if (value instanceof Response) return value;
   if (optional && value === undefined) return undefined;
-  throw new TypeError(`${what} returned ${describe(value)} instead of a Response${optional ? " or nothing" : ""}`);
+  throw new TypeError(`${what} returned ${describeValue(value)} instead of a Response${optional ? " or nothing" : ""}`);
 }
 
 function internalError(): Response {
@@ -183,11 +184,11 @@ function isHttpException(error: unknown): error is { getResponse(): Response } {
 }
 
 function toError(error: unknown): Error {
-  return error instanceof Error ? error : new Error(`a non-Error was thrown: ${describe(error)}`);
+  return error instanceof Error ? error : new Error(`a non-Error was thrown: ${describeValue(error)}`);
 }
 
 function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : describe(error);
+  return error instanceof Error ? error.message : describeValue(error);
 }
 
 function nameOf(error: unknown): string {
@@ -198,9 +199,3 @@ function stackOf(error: unknown): string | undefined {
   return error instanceof Error ? error.stack : undefined;
 }
 
-function describe(value: unknown): string {
-  if (value === null || value === undefined) return String(value);
-  if (typeof value === "string") return JSON.stringify(value.slice(0, 60));
-  if (typeof value === "object") return Array.isArray(value) ? "an array" : "an object";
-  return typeof value === "function" ? "a function" : String(value);
-}

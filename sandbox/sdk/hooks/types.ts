@@ -9,6 +9,7 @@
  */
 
 import type { HonoRequest } from "hono/request";
+import type { HookRequest } from "../../../schemas/global-hooks.ts";
 
 /**
  * What a local hook gets for one request: the request as Hono's `c.req`, the plugin's context as
@@ -170,25 +171,8 @@ export interface RequestHooks<Ctx> {
  * }
  * ```
  */
-export interface GlobalRequest {
-  readonly method: string;
-  /** The path the host routed on: percent-decoded, dot segments resolved, no query. */
-  readonly path: string;
-  /** The raw query string without "?" ("" when none). */
-  readonly query: string;
-  /**
-   * Lower-case names. Only `beforeRequest` sees `cookie` and `authorization`; `afterRequest` and
-   * `teardownRequest` never get credentials.
-   */
-  readonly headers: Readonly<Record<string, string>>;
-  /** The client's address as the host sees it. */
-  readonly remoteAddress: string;
-  /** The request's id ("" when the host assigns none). */
-  readonly requestId: string;
-  /** The plugin the request is for, or null when the host answers it itself. */
-  readonly target: string | null;
-  /** What the hooks that ran before this one attached. */
-  readonly locals: Readonly<Record<string, unknown>>;
+export interface GlobalRequest extends HookRequest {
+  // The fields are the protocol's request summary (schemas/global-hooks.ts `HookRequest`).
   /** One header's value, by case-insensitive name. */
   header(name: string): string | undefined;
   /** One cookie's value (decoded), from the `cookie` header (only in `beforeRequest`). */

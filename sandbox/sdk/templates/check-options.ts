@@ -7,6 +7,7 @@
 
 import { HOST_HELPERS } from "./host-values.ts";
 import type { TemplateOptions } from "../types.ts";
+import { describeValue } from "../_describe.ts";
 
 /** Handlebars' built-in helpers: a plugin may not replace them. */
 const BUILT_IN_HELPERS = ["if", "unless", "each", "with", "lookup", "log", "helperMissing", "blockHelperMissing"];
@@ -19,7 +20,7 @@ const HELPER_NAME = /^[A-Za-z_][A-Za-z0-9_-]*$/;
  */
 export function checkTemplateOptions(value: unknown): TemplateOptions | undefined {
   if (value === undefined) return undefined;
-  if (!isPlainObject(value)) throw new TypeError(`definePlugin({ templates }): templates must be an object like { helpers, contextProcessors }, got ${describe(value)}`);
+  if (!isPlainObject(value)) throw new TypeError(`definePlugin({ templates }): templates must be an object like { helpers, contextProcessors }, got ${describeValue(value)}`);
   for (const key of Object.keys(value)) {
     if (key !== "helpers" && key !== "contextProcessors") {
       throw new TypeError(`definePlugin({ templates }): unknown key ${JSON.stringify(key)}; templates takes helpers and contextProcessors`);
@@ -27,7 +28,7 @@ export function checkTemplateOptions(value: unknown): TemplateOptions | undefine
   }
   const { helpers, contextProcessors } = value as { helpers?: unknown; contextProcessors?: unknown };
   if (helpers !== undefined) {
-    if (!isPlainObject(helpers)) throw new TypeError(`definePlugin({ templates }): helpers must be an object of name -> function, got ${describe(helpers)}`);
+    if (!isPlainObject(helpers)) throw new TypeError(`definePlugin({ templates }): helpers must be an object of name -> function, got ${describeValue(helpers)}`);
     for (const [name, helper] of Object.entries(helpers)) {
       if (!HELPER_NAME.test(name)) {
         throw new TypeError(`definePlugin({ templates }): helper name ${JSON.stringify(name)} must be letters, digits, "_" or "-", starting with a letter or "_"`);
@@ -35,15 +36,15 @@ export function checkTemplateOptions(value: unknown): TemplateOptions | undefine
       if (RESERVED.has(name)) {
         throw new TypeError(`definePlugin({ templates }): helper "${name}" is provided by ${HOST_HELPERS.includes(name as never) ? "the host" : "Handlebars"}; give yours another name`);
       }
-      if (typeof helper !== "function") throw new TypeError(`definePlugin({ templates }): helper "${name}" must be a function, got ${describe(helper)}`);
+      if (typeof helper !== "function") throw new TypeError(`definePlugin({ templates }): helper "${name}" must be a function, got ${describeValue(helper)}`);
     }
   }
   if (contextProcessors !== undefined) {
     if (!Array.isArray(contextProcessors)) {
-      throw new TypeError(`definePlugin({ templates }): contextProcessors must be an array of functions, got ${describe(contextProcessors)}`);
+      throw new TypeError(`definePlugin({ templates }): contextProcessors must be an array of functions, got ${describeValue(contextProcessors)}`);
     }
     contextProcessors.forEach((processor, i) => {
-      if (typeof processor !== "function") throw new TypeError(`definePlugin({ templates }): contextProcessors[${i}] must be a function, got ${describe(processor)}`);
+      if (typeof processor !== "function") throw new TypeError(`definePlugin({ templates }): contextProcessors[${i}] must be a function, got ${describeValue(processor)}`);
     });
   }
   return Object.freeze({
@@ -56,10 +57,3 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
-function describe(value: unknown): string {
-  if (value === null || value === undefined) return String(value);
-  if (Array.isArray(value)) return "an array";
-  if (typeof value === "object") return "an object";
-  if (typeof value === "function") return "a function";
-  return typeof value === "string" ? JSON.stringify(value.slice(0, 60)) : String(value);
-}
