@@ -10,7 +10,7 @@ import { spawn } from "node:child_process";
 import type { ChildProcess } from "node:child_process";
 import type { Socket } from "node:net";
 import semver from "semver";
-import { CorralError, ErrorCode } from "../schemas/errors.ts";
+import { CorralError, ErrorCode, isErrorCode } from "../schemas/errors.ts";
 import { FrameReader, FramingError } from "../schemas/framing.ts";
 import { FrameWriter } from "../schemas/frame-writer.ts";
 import { PROTOCOL_MAJOR, PROTOCOL_MINOR } from "../schemas/messages.ts";
@@ -485,7 +485,7 @@ export class PluginProcess {
   }
 
   #onError(message: Extract<PluginToHost, { type: "error" }>): void {
-    const code = isKnownCode(message.code) ? message.code : ErrorCode.HANDLER_FAILED;
+    const code = isErrorCode(message.code) ? message.code : ErrorCode.HANDLER_FAILED;
     if (!this.#ready) {
       return this.#failHandshake(code, message.message);
     }
@@ -588,8 +588,4 @@ export class PluginProcess {
       message: `exited with code ${code}` + (last === undefined ? "" : ` (last stderr line: ${last.slice(0, 300)})`),
     };
   }
-}
-
-function isKnownCode(code: string): code is CorralError["code"] {
-  return (Object.values(ErrorCode) as string[]).includes(code);
 }

@@ -5,7 +5,7 @@
  * @module
  */
 
-import { CorralError, type ErrorCodeValue, ErrorCode } from "../schemas/errors.ts";
+import { CorralError, type ErrorCodeValue, ErrorCode, isErrorCode } from "../schemas/errors.ts";
 import type { HostCalls } from "./host-calls.ts";
 import type { HostServices } from "./sdk/_internal.ts";
 
@@ -24,5 +24,5 @@ export function hostServices(calls: HostCalls): HostServices {
 }
 
 function knownCode(code: string): ErrorCodeValue {
-  return (Object.values(ErrorCode) as string[]).includes(code) ? code as ErrorCodeValue : ErrorCode.CALL_FAILED;
+  return isErrorCode(code) ? code : ErrorCode.CALL_FAILED;
 }

@@ -106,6 +106,13 @@ export const ErrorCode = {
 /** One of the values of {@linkcode ErrorCode}. */
 export type ErrorCodeValue = typeof ErrorCode[keyof typeof ErrorCode];
 
+const KNOWN_CODES: ReadonlySet<string> = new Set(Object.values(ErrorCode));
+
+/** Whether `code` (e.g. read off the wire from the other side) is in the catalogue. */
+export function isErrorCode(code: string): code is ErrorCodeValue {
+  return KNOWN_CODES.has(code);
+}
+
 /**
  * An error with a stable code, the only kind of error that crosses between host and plugin.
  *

@@ -3,7 +3,7 @@ import { readFile } from "node:fs/promises";
 import { resolve } from "node:path";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { CorralError, ErrorCode } from "../../schemas/errors.ts";
+import { CorralError, ErrorCode, isErrorCode } from "../../schemas/errors.ts";
 
 const DOC = resolve(import.meta.dirname, "../../docs/errors.md");
 
@@ -29,6 +29,11 @@ test("docs/errors.md documents no code the catalogue lacks", async () => {
 test("only code and message cross the wire", () => {
   const error = new CorralError(ErrorCode.DEPENDENCY_CYCLE, "a -> b -> a", { cause: new Error("inner") });
   assert.equal(JSON.parse(JSON.stringify(error)), { code: "CORRAL_E_DEPENDENCY_CYCLE", message: "a -> b -> a" });
+});
+
+test("isErrorCode accepts exactly the catalogue's codes", () => {
+  for (const code of Object.values(ErrorCode)) assert.ok(isErrorCode(code), code);
+  for (const code of ["", "CORRAL_E_NOPE", "corral_e_csrf", "toString"]) assert.not.ok(isErrorCode(code), code);
 });
 
 test.run();
