@@ -12,6 +12,9 @@ export interface TreeSample {
   readonly rssBytes: number;
   /** User + system CPU time in milliseconds, summed over the tree. */
   readonly cpuMs: number;
+  /** Bytes the tree caused to be read from and written to storage (/proc/PID/io), summed. */
+  readonly readBytes: number;
+  readonly writeBytes: number;
 }
 
 const CLOCK_TICKS_PER_SECOND = 100; // USER_HZ on Linux; fixed by the kernel ABI for /proc/*/stat.
@@ -22,12 +25,19 @@ export async function sampleTree(rootPid: number): Promise<TreeSample | null> {
   if (pids === null) return null;
   let rssBytes = 0;
   let cpuMs = 0;
+  let readBytes = 0;
+  let writeBytes = 0;
   for (const pid of pids) {
-    const [status, stat] = await Promise.all([readProc(pid, "status"), readProc(pid, "stat")]);
+    const [status, stat, io] = await Promise.all([readProc(pid, "status"), readProc(pid, "stat"), readProc(pid, "io")]);
     if (status !== null) rssBytes += parseRssBytes(status);
     if (stat !== null) cpuMs += parseCpuMs(stat);
+    if (io !== null) {
+      const bytes = parseIoBytes(io);
+      readBytes += bytes.readBytes;
+      writeBytes += bytes.writeBytes;
+    }
   }
-  return { pids, rssBytes, cpuMs };
+  return { pids, rssBytes, cpuMs, readBytes, writeBytes };
 }
 
 /** The root and every descendant, breadth first; null when the root does not exist. */
@@ -70,4 +80,10 @@ export function parseCpuMs(stat: string): number {
   const stime = Number(fields[12]);
   if (!Number.isFinite(utime) || !Number.isFinite(stime)) return 0;
   return ((utime + stime) * 1000) / CLOCK_TICKS_PER_SECOND;
+}
+
+/** read_bytes and write_bytes from /proc/PID/io: what reached storage, not what passed through pipes. */
+export function parseIoBytes(io: string): { readonly readBytes: number; readonly writeBytes: number } {
+  const field = (name: string) => Number(new RegExp(`^${name}:\\s+(\\d+)$`, "m").exec(io)?.[1] ?? 0);
+  return { readBytes: field("read_bytes"), writeBytes: field("write_bytes") };
 }

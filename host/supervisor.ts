@@ -14,6 +14,7 @@ import { PluginProcess } from "./plugin-process.ts";
 import type { DatabaseService, ExitReason } from "./plugin-process.ts";
 import type { MigrateAction } from "../schemas/messages.ts";
 import { sampleTree } from "./process-tree.ts";
+import type { PluginHandle } from "./plugins/plugin-handle.ts";
 
 export type PluginState = "starting" | "ready" | "restarting" | "failed" | "stopping" | "stopped";
 
@@ -110,7 +111,7 @@ const FATAL_START_CODES: ReadonlySet<string> = new Set([
   ErrorCode.MIGRATION_FAILED,
 ]);
 
-export class Supervisor {
+export class Supervisor implements PluginHandle {
   readonly #options: SupervisorOptions;
   readonly #log: Logger;
   readonly #restartPolicy: RestartPolicy;

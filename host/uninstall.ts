@@ -10,7 +10,7 @@ import type { PluginDatabase } from "./db/plugin-database.ts";
 import type { PluginStore } from "./db/plugin-store.ts";
 import { dropPluginDatabase } from "./db/provision.ts";
 import type { Logger } from "./logger.ts";
-import type { Supervisor } from "./supervisor.ts";
+import type { PluginHandle } from "./plugins/plugin-handle.ts";
 
 export interface UninstallResult {
   readonly name: string;
@@ -21,7 +21,7 @@ export interface UninstallResult {
 }
 
 export async function uninstallPlugin(input: {
-  readonly supervisor: Supervisor;
+  readonly supervisor: PluginHandle;
   readonly pluginDir: string;
   readonly database: PluginDatabase | undefined;
   readonly hostDb: HostDatabase;

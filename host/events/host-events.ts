@@ -5,7 +5,8 @@
  */
 import type { Logger } from "../logger.ts";
 import type { ServiceRegistry } from "../services/registry.ts";
-import type { PluginState, Supervisor } from "../supervisor.ts";
+import type { PluginHandle } from "../plugins/plugin-handle.ts";
+import type { PluginState } from "../supervisor.ts";
 import { warnAboutDeclarations } from "./declarations.ts";
 import { EventBus, type EventCounters } from "./event-bus.ts";
 import { type ExtensionPointCounters, ExtensionPoints } from "./extension-points.ts";
@@ -21,14 +22,14 @@ export interface HostEvents {
   /** Call from every supervisor's `onStateChange`: emits `loaded` / `failed`, and resumes or drops its deliveries. */
   stateChanged(name: string, state: PluginState): void;
   /** A plugin was uninstalled (already stopped and removed from the plugins): emits `unloaded` and forgets it. */
-  unloaded(supervisor: Supervisor, reason: string): void;
+  unloaded(supervisor: PluginHandle, reason: string): void;
   /**
    * For the plugin manager: emits `corral.plugin.enabled` once it has enabled `supervisor`
    * (before starting it, so subscribers see `enabled` then `loaded`).
    */
-  enabled(supervisor: Supervisor, reason?: string): void;
+  enabled(supervisor: PluginHandle, reason?: string): void;
   /** For the plugin manager: emits `corral.plugin.disabled` once it has stopped `supervisor`. */
-  disabled(supervisor: Supervisor, reason?: string): void;
+  disabled(supervisor: PluginHandle, reason?: string): void;
   /** Logs what is odd in the manifests (contributions to undeclared points...); call once plugins are loaded. */
   checkDeclarations(): void;
   health(): EventsHealth;
@@ -39,7 +40,7 @@ export interface HostEvents {
  */
 export function createHostEvents(input: {
   readonly services: ServiceRegistry;
-  readonly plugins: ReadonlyMap<string, Supervisor>;
+  readonly plugins: ReadonlyMap<string, PluginHandle>;
   readonly log: Logger;
 }): HostEvents {
   const { plugins, log } = input;

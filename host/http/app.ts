@@ -11,7 +11,8 @@ import type { GlobalHooks, RequestIds } from "../hooks/global-hooks.ts";
 import type { Logger } from "../logger.ts";
 import type { StaticCatalog } from "../static/catalog.ts";
 import { serveStatic, staticMountOf } from "../static/serve-static.ts";
-import { createAdminApp } from "./admin.ts";
+import { bootstrapTokenAuth, createAdminApp } from "./admin/admin-app.ts";
+import { pluginRoutes } from "./admin/plugin-routes.ts";
 import { errorAnswer } from "./error-response.ts";
 import { forward } from "./forward.ts";
 import type { SupervisorLookup } from "./forward.ts";
@@ -59,7 +60,9 @@ export function createApp(deps: AppDependencies): Hono<{ Bindings: HostBindings 
     return c.json(plugin, plugin.state === "ready" ? 200 : 503);
   });
 
-  app.route("/admin", createAdminApp({ token: deps.adminToken, health: deps.health, lookup: deps.lookup, uninstall: deps.uninstall }));
+  app.route("/admin", createAdminApp(bootstrapTokenAuth(deps.adminToken), [
+    pluginRoutes({ health: deps.health, lookup: deps.lookup, uninstall: deps.uninstall }),
+  ]));
 
   const statics = deps.statics;
   const toPlugin = async (c: { req: { param(name: "name"): string; readonly path: string }; env: HostBindings }) => {

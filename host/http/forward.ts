@@ -10,7 +10,7 @@ import type { RequestContext } from "../../schemas/request-context.ts";
 import type { BeforeAnswer } from "../hooks/answer.ts";
 import { writeErrorAnswer } from "../hooks/answer.ts";
 import type { Logger } from "../logger.ts";
-import type { Supervisor } from "../supervisor.ts";
+import type { PluginLookup } from "../plugins/plugin-handle.ts";
 import { errorAnswer } from "./error-response.ts";
 import { type ErrorResponder, jsonErrors } from "../templates/error-pages.ts";
 import type { Exchange } from "./middleware/exchange.ts";
@@ -25,8 +25,8 @@ const HOP_BY_HOP = new Set([
   CONTEXT_HEADER,
 ]);
 
-/** Finds the supervisor for a plugin name, or undefined. */
-export type SupervisorLookup = (name: string) => Supervisor | undefined;
+/** Finds the running plugin for a name, or undefined. */
+export type SupervisorLookup = PluginLookup;
 
 /**
  * Forwards `incoming` to the plugin `name` and writes the answer to `outgoing`. Never throws:
