@@ -101,6 +101,16 @@ export const ErrorCode = {
   COMMAND_UNKNOWN: "CORRAL_E_COMMAND_UNKNOWN",
   /** A cache entry (key and JSON value) is larger than the plugin's whole cache (`cache.maxBytes`). */
   CACHE_TOO_LARGE: "CORRAL_E_CACHE_TOO_LARGE",
+  /** The admin caller is authenticated, but their role lacks the permission the route needs (the message names it). */
+  ADMIN_FORBIDDEN: "CORRAL_E_ADMIN_FORBIDDEN",
+  /** An admin API request was malformed (a bad user name, role, password, paging value...); the message names the field. */
+  ADMIN_INVALID: "CORRAL_E_ADMIN_INVALID",
+  /** An admin user or API token named in the request does not exist. */
+  ADMIN_NOT_FOUND: "CORRAL_E_ADMIN_NOT_FOUND",
+  /** An admin user of that name exists already. */
+  ADMIN_CONFLICT: "CORRAL_E_ADMIN_CONFLICT",
+  /** Too many failed logins for this user from this address; wait for Retry-After. */
+  LOGIN_RATE_LIMITED: "CORRAL_E_LOGIN_RATE_LIMITED",
 } as const;
 
 /** One of the values of {@linkcode ErrorCode}. */

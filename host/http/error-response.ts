@@ -24,6 +24,11 @@ const STATUS_BY_CODE: Partial<Record<ErrorCodeValue, number>> = {
   [ErrorCode.STATIC_NOT_FOUND]: 404,
   [ErrorCode.METHOD_NOT_ALLOWED]: 405,
   [ErrorCode.HOOK_FAILED]: 503,
+  [ErrorCode.ADMIN_FORBIDDEN]: 403,
+  [ErrorCode.ADMIN_INVALID]: 400,
+  [ErrorCode.ADMIN_NOT_FOUND]: 404,
+  [ErrorCode.ADMIN_CONFLICT]: 409,
+  [ErrorCode.LOGIN_RATE_LIMITED]: 429,
 };
 
 export interface ErrorAnswer {
