@@ -22,6 +22,10 @@ import { createHostEvents } from "./events/host-events.ts";
 import { buildHealthReport } from "./health.ts";
 import type { HealthReport } from "./health.ts";
 import { loadAdminToken } from "./admin-token.ts";
+import { AccessStore } from "./admin/access-store.ts";
+import { AuditLog } from "./admin/audit-log.ts";
+import { LogRing } from "./admin/log-ring.ts";
+import { LoginLimiter } from "./admin/login-limiter.ts";
 import { GlobalHooks } from "./hooks/global-hooks.ts";
 import { createApp } from "./http/app.ts";
 import { HostMiddleware } from "./http/middleware/host-middleware.ts";
@@ -151,6 +155,13 @@ export async function startHost(config: HostConfig): Promise<RunningHost> {
     responseCache: responseCache.report(),
   });
   const admin = await loadAdminToken(config.dataDir, config.env);
+  // Each plugin's recent log records, for the admin API's logs and the dashboard's recent errors.
+  const logRing = new LogRing();
+  const stopRing = log.onRecord((record) => logRing.add(record));
+  const access = {
+    store: new AccessStore(hostDb.adminPool), audit: new AuditLog(hostDb.adminPool), ring: logRing, limiter: new LoginLimiter(),
+    trustedOrigins: basePolicy.http.csrf.trustedOrigins,
+  };
   const app = createApp({
     statics,
     lookup: (name) => supervisors.get(name),
@@ -160,6 +171,7 @@ export async function startHost(config: HostConfig): Promise<RunningHost> {
     errorPage: templates.errorPage,
     hooks,
     adminToken: admin.token,
+    access,
     log,
     uninstall: async (name, purge) => {
       const supervisor = supervisors.get(name);
@@ -173,6 +185,7 @@ export async function startHost(config: HostConfig): Promise<RunningHost> {
       pluginDatabases.delete(name);
       events.unloaded(supervisor, "uninstalled");
       cache.drop(name);
+      logRing.drop(name);
       return result;
     },
   });
@@ -282,6 +295,7 @@ export async function startHost(config: HostConfig): Promise<RunningHost> {
       await Promise.all([...supervisors.values()].map((s) => s.stop(`host shutting down: ${reason}`, Math.min(grace, 5000))));
       supervisorsStopped = true;
       statics.close();
+      stopRing();
       server.closeAllConnections();
       await closeDatabases();
       await serverClosed;

@@ -11,7 +11,9 @@ import type { GlobalHooks, RequestIds } from "../hooks/global-hooks.ts";
 import type { Logger } from "../logger.ts";
 import type { StaticCatalog } from "../static/catalog.ts";
 import { serveStatic, staticMountOf } from "../static/serve-static.ts";
-import { bootstrapTokenAuth, createAdminApp } from "./admin/admin-app.ts";
+import { createAdminApp } from "./admin/admin-app.ts";
+import type { AdminAccess } from "./admin/admin-access.ts";
+import { adminAccessRoutes, adminRouterOptions } from "./admin/admin-access.ts";
 import { pluginRoutes } from "./admin/plugin-routes.ts";
 import { errorAnswer } from "./error-response.ts";
 import { forward } from "./forward.ts";
@@ -25,6 +27,8 @@ export interface AppDependencies {
   readonly log: Logger;
   /** The admin API's bearer token. */
   readonly adminToken: string;
+  /** Admin users, API tokens, sessions, the audit log, plugin logs and the dashboard; the bootstrap token alone without it. */
+  readonly access?: AdminAccess;
   readonly uninstall: (name: string, purge: boolean) => Promise<unknown>;
   /** Counts requests in flight so shutdown can drain them. */
   readonly inFlight: { count: number };
@@ -60,8 +64,9 @@ export function createApp(deps: AppDependencies): Hono<{ Bindings: HostBindings 
     return c.json(plugin, plugin.state === "ready" ? 200 : 503);
   });
 
-  app.route("/admin", createAdminApp(bootstrapTokenAuth(deps.adminToken), [
+  app.route("/admin", createAdminApp(adminRouterOptions(deps.adminToken, deps.access, deps.log), [
     pluginRoutes({ health: deps.health, lookup: deps.lookup, uninstall: deps.uninstall }),
+    ...adminAccessRoutes(deps.access, deps.health),
   ]));
 
   const statics = deps.statics;

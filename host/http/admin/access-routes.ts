@@ -29,23 +29,23 @@ export function accessRoutes(store: AccessStore): AdminRoutes {
     });
     router.delete("/access/users/:name", "access.manage", async (c) => {
       try {
-        await store.deleteUser(c.req.param("name"));
-        return c.json({ deleted: c.req.param("name") });
+        await store.deleteUser(param(c, "name"));
+        return c.json({ deleted: param(c, "name") });
       } catch (error) {
         return fail(error);
       }
     });
     router.post("/access/users/:name/role", "access.manage", async (c) => {
       try {
-        return c.json(await store.setRole(c.req.param("name"), (await jsonBody(c)).role));
+        return c.json(await store.setRole(param(c, "name"), (await jsonBody(c)).role));
       } catch (error) {
         return fail(error);
       }
     });
     router.post("/access/users/:name/password", "access.manage", async (c) => {
       try {
-        await store.setPassword(c.req.param("name"), (await jsonBody(c)).password);
-        return c.json({ name: c.req.param("name"), message: "password changed; the user's dashboard sessions were closed" });
+        await store.setPassword(param(c, "name"), (await jsonBody(c)).password);
+        return c.json({ name: param(c, "name"), message: "password changed; the user's dashboard sessions were closed" });
       } catch (error) {
         return fail(error);
       }
@@ -65,7 +65,7 @@ export function accessRoutes(store: AccessStore): AdminRoutes {
     });
     router.delete("/access/tokens/:id", "access.manage", async (c) => {
       try {
-        return c.json(await store.revokeToken(c.req.param("id")));
+        return c.json(await store.revokeToken(param(c, "id")));
       } catch (error) {
         return fail(error);
       }
@@ -85,4 +85,9 @@ export async function jsonBody(c: Context<AdminEnv>): Promise<Record<string, unk
     throw new CorralError(ErrorCode.ADMIN_INVALID, `${c.req.method} ${c.req.path} takes a JSON object body, got ${Array.isArray(body) ? "an array" : typeof body}`);
   }
   return body as Record<string, unknown>;
+}
+
+/** A path parameter of the route (always present on routes that name it). */
+function param(c: Context<AdminEnv>, name: string): string {
+  return c.req.param(name) ?? "";
 }
