@@ -16,7 +16,8 @@ import type { MigrateAction } from "../schemas/messages.ts";
 import { sampleTree } from "./process-tree.ts";
 import type { PluginHandle } from "./plugins/plugin-handle.ts";
 
-export type PluginState = "starting" | "ready" | "restarting" | "failed" | "stopping" | "stopped";
+/** `disabled`: the operator turned the plugin off (host/manager/); a supervisor itself never reports it. */
+export type PluginState = "starting" | "ready" | "restarting" | "failed" | "stopping" | "stopped" | "disabled";
 
 /** How the supervisor reacts to crashes. */
 export interface RestartPolicy {
