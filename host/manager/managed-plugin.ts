@@ -156,6 +156,9 @@ export class ManagedPlugin implements PluginHandle {
       return this.#swapFailed(kind, loaded, (error as Error).message);
     }
     await next.handle.start();
+    // A failed first start is reported (lastExit, failure) once its process's exit is handled.
+    const settleBy = Date.now() + 3000;
+    while (next.handle.state === "starting" && Date.now() < settleBy) await new Promise((r) => setTimeout(r, 10));
     if (next.handle.state !== "ready" || this.#closed) {
       const health = next.handle.health();
       const why = health.failure ?? health.lastExit?.message ?? `it ended up ${next.handle.state}`;
