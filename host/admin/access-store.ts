@@ -258,7 +258,7 @@ function checkRole(role: unknown): AdminRole {
 }
 
 function invalid(message: string): CorralError {
-  return new CorralError(ErrorCode.ADMIN_INVALID, message);
+  return new CorralError(ErrorCode.OPERATION_INVALID, message);
 }
 
 function noUser(name: string): CorralError {

@@ -88,7 +88,7 @@ export class AuditLog implements AuditSink {
 /** Reads `GET /admin/audit`'s query string, refusing bad values by name. */
 export function parseAuditQuery(params: Readonly<Record<string, string | undefined>>): AuditQuery {
   const bad = (field: string, expected: string) =>
-    new CorralError(ErrorCode.ADMIN_INVALID, `?${field}= must be ${expected}, got ${JSON.stringify(params[field])}`);
+    new CorralError(ErrorCode.OPERATION_INVALID, `?${field}= must be ${expected}, got ${JSON.stringify(params[field])}`);
   const query: { -readonly [K in keyof AuditQuery]: AuditQuery[K] } = {};
   if (params.limit !== undefined) {
     const limit = Number(params.limit);

@@ -15,6 +15,8 @@ import { createAdminApp } from "./admin/admin-app.ts";
 import type { AdminAccess } from "./admin/admin-access.ts";
 import { adminAccessRoutes, adminRouterOptions } from "./admin/admin-access.ts";
 import { pluginRoutes } from "./admin/plugin-routes.ts";
+import { managerRoutes } from "./admin/manager-routes.ts";
+import type { PluginOperations } from "../manager/operations.ts";
 import { errorAnswer } from "./error-response.ts";
 import { forward } from "./forward.ts";
 import type { SupervisorLookup } from "./forward.ts";
@@ -30,6 +32,8 @@ export interface AppDependencies {
   /** Admin users, API tokens, sessions, the audit log, plugin logs and the dashboard; the bootstrap token alone without it. */
   readonly access?: AdminAccess;
   readonly uninstall: (name: string, purge: boolean) => Promise<unknown>;
+  /** The plugin manager's operations (enable, disable, restart, versions); no routes for them when missing. */
+  readonly operations?: PluginOperations;
   /** Counts requests in flight so shutdown can drain them. */
   readonly inFlight: { count: number };
   readonly isShuttingDown: () => boolean;
@@ -66,6 +70,7 @@ export function createApp(deps: AppDependencies): Hono<{ Bindings: HostBindings 
 
   app.route("/admin", createAdminApp(adminRouterOptions(deps.adminToken, deps.access, deps.log), [
     pluginRoutes({ health: deps.health, lookup: deps.lookup, uninstall: deps.uninstall }),
+    ...(deps.operations === undefined ? [] : [managerRoutes(deps.operations)]),
     ...adminAccessRoutes(deps.access, deps.health),
   ]));
 

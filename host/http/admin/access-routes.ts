@@ -79,10 +79,10 @@ export async function jsonBody(c: Context<AdminEnv>): Promise<Record<string, unk
   try {
     body = await c.req.json();
   } catch {
-    throw new CorralError(ErrorCode.ADMIN_INVALID, `${c.req.method} ${c.req.path} takes a JSON object body (content-type: application/json)`);
+    throw new CorralError(ErrorCode.OPERATION_INVALID, `${c.req.method} ${c.req.path} takes a JSON object body (content-type: application/json)`);
   }
   if (typeof body !== "object" || body === null || Array.isArray(body)) {
-    throw new CorralError(ErrorCode.ADMIN_INVALID, `${c.req.method} ${c.req.path} takes a JSON object body, got ${Array.isArray(body) ? "an array" : typeof body}`);
+    throw new CorralError(ErrorCode.OPERATION_INVALID, `${c.req.method} ${c.req.path} takes a JSON object body, got ${Array.isArray(body) ? "an array" : typeof body}`);
   }
   return body as Record<string, unknown>;
 }

@@ -21,11 +21,11 @@ export function logsRoutes(deps: { readonly ring: LogRing; readonly health: () =
       if (!deps.health().plugins.some((p) => p.name === name)) return fail(notInstalled(name));
       const level = c.req.query("level") ?? "debug";
       if (!(LOG_LEVELS as readonly string[]).includes(level)) {
-        return fail(new CorralError(ErrorCode.ADMIN_INVALID, `?level= must be one of ${LOG_LEVELS.join(", ")}, got ${JSON.stringify(level)}`));
+        return fail(new CorralError(ErrorCode.OPERATION_INVALID, `?level= must be one of ${LOG_LEVELS.join(", ")}, got ${JSON.stringify(level)}`));
       }
       const limit = Number(c.req.query("limit") ?? 100);
       if (!Number.isInteger(limit) || limit < 1 || limit > LOGS_LIMIT_MAX) {
-        return fail(new CorralError(ErrorCode.ADMIN_INVALID, `?limit= must be a whole number from 1 to ${LOGS_LIMIT_MAX}, got ${JSON.stringify(c.req.query("limit"))}`));
+        return fail(new CorralError(ErrorCode.OPERATION_INVALID, `?limit= must be a whole number from 1 to ${LOGS_LIMIT_MAX}, got ${JSON.stringify(c.req.query("limit"))}`));
       }
       return c.json({ plugin: name, level, records: deps.ring.recent(name, { level: level as Level, limit }) });
     });

@@ -102,7 +102,7 @@ export function dashboardRoutes(deps: DashboardDependencies): AdminRoutes {
       if (deps.operations === undefined) return pluginPage(c, deps, 501, "this host runs without the plugin manager; actions are not available");
       const form = await c.req.parseBody();
       try {
-        if (typeof form.version !== "string" || form.version === "") throw new CorralError(ErrorCode.ADMIN_INVALID, "choose a version to switch to");
+        if (typeof form.version !== "string" || form.version === "") throw new CorralError(ErrorCode.OPERATION_INVALID, "choose a version to switch to");
         await deps.operations.activate(name, form.version, actorOf(c.get("caller")), { undoMigrations: form.undoMigrations === "true" });
       } catch (error) {
         return pluginPage(c, deps, errorAnswer(error).status, messageOf(error));
