@@ -96,6 +96,23 @@ admin("tokens and passwords are stored only as hashes; a revoked token stops wor
   assert.is((await call(t, "GET", "/access/me", created.token)).status, 401, "revoked");
 });
 
+admin("an expired token and an expired session are refused", async ({ t, db }) => {
+  const res = await call(t, "POST", "/access/tokens", t.host.adminToken, { name: `expiry ${run}`, role: "viewer", expiresInDays: 1 });
+  const created = await res.json() as { id: string; token: string };
+  assert.is((await call(t, "GET", "/access/me", created.token)).status, 200);
+  await db.query("update corral.admin_tokens set expires_at = now() - interval '1 second' where id = $1", [created.id]);
+  assert.is((await call(t, "GET", "/access/me", created.token)).status, 401);
+  const listed = await (await call(t, "GET", "/access/tokens", t.host.adminToken)).json() as { tokens: { id: string; status: string }[] };
+  assert.is(listed.tokens.find((x) => x.id === created.id)?.status, "expired");
+
+  const name = userName("expiry");
+  await call(t, "POST", "/access/users", t.host.adminToken, { name, role: "viewer", password: PASSWORD });
+  const session = /corral_admin_session=[^;]+/.exec((await login(t, name, PASSWORD)).headers.get("set-cookie") ?? "")![0];
+  assert.is((await fetch(`${t.url}/admin/access/me`, { headers: { cookie: session } })).status, 200);
+  await db.query("update corral.admin_sessions set expires_at = now() - interval '1 second' where user_name = $1", [name]);
+  assert.is((await fetch(`${t.url}/admin/access/me`, { headers: { cookie: session } })).status, 401);
+});
+
 admin("bad input is refused by name: role, password, user name, duplicate user", async ({ t }) => {
   const expectError = async (body: unknown, status: number, pattern: RegExp) => {
     const res = await call(t, "POST", "/access/users", t.host.adminToken, body);

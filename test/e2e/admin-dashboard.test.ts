@@ -1,0 +1,136 @@
+// End to end: the dashboard at /admin/ui/ in headless Chromium against a real host, the real
+// plugin manager and Postgres: sign in, see the plugins, disable one (its routes answer 503),
+// enable it again (200), with the actions in the audit log; and what each role is shown.
+import { randomBytes } from "node:crypto";
+import type pg from "pg";
+import type { Browser } from "playwright-core";
+import { suite } from "uvu";
+import * as assert from "uvu/assert";
+import { launchBrowser } from "../helpers/browser.ts";
+import { adminPool, requireDatabaseUrl } from "../helpers/database.ts";
+import { eventually, startTestHost } from "../helpers/host.ts";
+import type { TestHost } from "../helpers/host.ts";
+
+const dashboard = suite<{ t: TestHost; db: pg.Pool; browser: Browser }>("admin dashboard");
+const run = randomBytes(3).toString("hex");
+const PASSWORD = `dashboard password ${run}`;
+const users = { operator: `adm-op-${run}`, viewer: `adm-view-${run}`, admin: `adm-boss-${run}` } as const;
+
+dashboard.before(async (ctx) => {
+  [ctx.t, ctx.browser] = await Promise.all([startTestHost({ plugins: ["adm-hello"] }), launchBrowser()]);
+  ctx.db = adminPool(requireDatabaseUrl("admin dashboard"));
+  for (const [role, name] of Object.entries(users)) {
+    const res = await fetch(`${ctx.t.url}/admin/access/users`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${ctx.t.host.adminToken}`, "content-type": "application/json" },
+      body: JSON.stringify({ name, role, password: PASSWORD }),
+    });
+    assert.is(res.status, 201, await res.text());
+  }
+});
+dashboard.after(async (ctx) => {
+  await ctx.db.query("delete from corral.admin_users where name = any($1)", [Object.values(users)]);
+  await ctx.db.end();
+  await ctx.browser.close();
+  await ctx.t.close();
+});
+
+const pluginStatus = async (t: TestHost) => (await fetch(`${t.url}/plugins/adm-hello/`)).status;
+
+dashboard("an operator signs in, sees the plugins, disables one (503), enables it again (200)", async ({ t, browser, db }) => {
+  assert.is(await pluginStatus(t), 200);
+  const page = await browser.newPage();
+  try {
+    await page.goto(`${t.url}/admin/ui/`);
+    assert.match(page.url(), /\/admin\/ui\/login\?next=%2Fadmin%2Fui%2F$/, "not signed in: sent to the login page");
+    await page.fill('input[name="name"]', users.operator);
+    await page.fill('input[name="password"]', PASSWORD);
+    await Promise.all([page.waitForURL(`${t.url}/admin/ui/`), page.click('button[type="submit"]')]);
+    assert.is(await page.textContent('[data-testid="caller"]'), `${users.operator} (operator)`);
+    const row = page.locator('tr[data-plugin="adm-hello"]');
+    assert.is(await row.locator('[data-testid="state"]').textContent(), "ready");
+    assert.match(await row.textContent() ?? "", /1\.0\.0/);
+    const grants = (t.host.health().plugins.find((p) => p.name === "adm-hello") as { grants: { memoryMb: number; timeoutMs: number } }).grants;
+    assert.ok((await row.textContent() ?? "").includes(`${grants.memoryMb} MiB · ${grants.timeoutMs} ms`), "limits shown");
+
+    await Promise.all([page.waitForURL(/\/admin\/ui\/plugins\/adm-hello$/), row.locator("a", { hasText: "adm-hello" }).click()]);
+    assert.is(await page.locator("svg.chart").count(), 2, "request rate and latency charts");
+    assert.is(await page.locator('[data-action="activate"]').count(), 0, "an operator cannot switch versions");
+
+    await Promise.all([page.waitForURL(/done=disabled$/), page.click('[data-action="disable"]')]);
+    assert.is(await page.textContent('h1 [data-testid="state"]'), "disabled");
+    assert.match(await page.textContent('[role="status"]') ?? "", /"adm-hello": disabled\./);
+    const off = await fetch(`${t.url}/plugins/adm-hello/`);
+    assert.is(off.status, 503);
+    assert.match(await off.text(), /CORRAL_E_PLUGIN_DISABLED/);
+
+    await Promise.all([page.waitForURL(/done=enabled$/), page.click('[data-action="enable"]')]);
+    assert.is(await eventually(async () => ((await pluginStatus(t)) === 200 ? 200 : undefined), 15_000, "adm-hello answering again"), 200);
+    await page.reload();
+    assert.is(await page.textContent('h1 [data-testid="state"]'), "ready");
+  } finally {
+    await page.close();
+  }
+  const rows = (await db.query(
+    "select action, actor, role, plugin, status from corral.audit_log where actor = $1 order by id", [users.operator])).rows;
+  assert.equal(rows.map((r) => [r.action, r.plugin, r.status]), [
+    ["POST /admin/ui/login", null, 303],
+    ["POST /admin/ui/plugins/:name/disable", "adm-hello", 303],
+    ["POST /admin/ui/plugins/:name/enable", "adm-hello", 303],
+  ]);
+});
+
+/** Signs in without a browser; returns the session cookie. */
+async function signIn(t: TestHost, name: string): Promise<string> {
+  const form = await fetch(`${t.url}/admin/ui/login`);
+  const cookie = /corral_admin_login=[^;]+/.exec(form.headers.get("set-cookie") ?? "")![0];
+  const token = /name="_csrf" value="([^"]+)"/.exec(await form.text())![1]!;
+  const res = await fetch(`${t.url}/admin/ui/login`, {
+    method: "POST", redirect: "manual",
+    headers: { "content-type": "application/x-www-form-urlencoded", cookie, origin: t.url },
+    body: new URLSearchParams({ name, password: PASSWORD, _csrf: token }).toString(),
+  });
+  assert.is(res.status, 303);
+  return /corral_admin_session=[^;]+/.exec(res.headers.get("set-cookie") ?? "")![0];
+}
+
+const pageFor = async (t: TestHost, cookie: string, path: string) => {
+  const res = await fetch(`${t.url}/admin/ui${path}`, { headers: { cookie }, redirect: "manual" });
+  return { status: res.status, html: await res.text() };
+};
+
+dashboard("a viewer sees no action buttons and is refused the actions and the access pages", async ({ t }) => {
+  const cookie = await signIn(t, users.viewer);
+  const list = await pageFor(t, cookie, "/");
+  assert.is(list.status, 200);
+  assert.match(list.html, /data-plugin="adm-hello"/);
+  assert.not.match(list.html, /data-action=/);
+  assert.not.match(list.html, /href="\/admin\/ui\/access"/);
+  const plugin = await pageFor(t, cookie, "/plugins/adm-hello");
+  assert.not.match(plugin.html, /data-action=/);
+  const csrf = /name="_csrf" value="([^"]+)"/.exec(plugin.html)![1]!;
+  const refused = await fetch(`${t.url}/admin/ui/plugins/adm-hello/disable`, {
+    method: "POST", redirect: "manual",
+    headers: { cookie, origin: t.url, "content-type": "application/x-www-form-urlencoded" },
+    body: new URLSearchParams({ _csrf: csrf }).toString(),
+  });
+  assert.is(refused.status, 403);
+  assert.match(await refused.text(), /lacks the &quot;plugins.operate&quot; permission/);
+  assert.is(await pluginStatus(t), 200, "still enabled");
+  assert.is((await pageFor(t, cookie, "/access")).status, 403);
+});
+
+dashboard("an admin sees version switching, the access page and the audit log", async ({ t }) => {
+  const cookie = await signIn(t, users.admin);
+  const plugin = await pageFor(t, cookie, "/plugins/adm-hello");
+  assert.match(plugin.html, /<h2>Versions<\/h2>/);
+  assert.match(plugin.html, /data-action="disable"/);
+  const access = await pageFor(t, cookie, "/access");
+  assert.is(access.status, 200);
+  assert.match(access.html, new RegExp(`data-user="${users.viewer}"`));
+  const audit = await pageFor(t, cookie, `/audit?actor=${users.admin}`);
+  assert.is(audit.status, 200);
+  assert.match(audit.html, /POST \/admin\/ui\/login/);
+});
+
+dashboard.run();
