@@ -19,7 +19,7 @@ const MAX_TOKEN_NAME = 100;
 /** How long a dashboard session lasts after login. */
 export const SESSION_TTL_MS = 8 * 60 * 60 * 1000;
 /** last_used_at is written at most this often per token: one write per request would be a hot row. */
-const LAST_USED_RESOLUTION = "1 minute";
+const LAST_USED_RESOLUTION_MS = 60_000;
 
 export interface AdminUser {
   readonly name: string;
@@ -55,6 +55,8 @@ export function isRole(value: unknown): value is AdminRole {
 
 export class AccessStore {
   readonly #db: Kysely<HostTables>;
+  /** When this host last wrote each token's last_used_at (skips the write, a second query, within the resolution). */
+  readonly #lastUsedWritten = new Map<string, number>();
 
   constructor(adminPool: pg.Pool) {
     this.#db = new Kysely<HostTables>({ dialect: new PostgresDialect({ pool: adminPool }) });
@@ -187,10 +189,11 @@ export class AccessStore {
     if (row === undefined) return null;
     const role = row.role ?? row.owner_role;
     if (!isRole(role)) return null;
-    await this.#db.updateTable("corral.admin_tokens").set({ last_used_at: sql`now()` })
-      .where("id", "=", row.id)
-      .where((eb) => eb.or([eb("last_used_at", "is", null), eb("last_used_at", "<", sql<Date>`now() - ${sql.raw(`interval '${LAST_USED_RESOLUTION}'`)}`)]))
-      .execute();
+    const now = Date.now();
+    if (now - (this.#lastUsedWritten.get(row.id) ?? 0) >= LAST_USED_RESOLUTION_MS) {
+      this.#lastUsedWritten.set(row.id, now);
+      await this.#db.updateTable("corral.admin_tokens").set({ last_used_at: sql`now()` }).where("id", "=", row.id).execute();
+    }
     return { name: row.owner ?? `token:${row.name} (${row.id})`, role };
   }
 

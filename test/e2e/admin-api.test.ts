@@ -92,6 +92,8 @@ admin("tokens and passwords are stored only as hashes; a revoked token stops wor
   assert.not.ok(JSON.stringify(user).includes(PASSWORD));
 
   assert.is((await call(t, "GET", "/access/me", created.token)).status, 200);
+  const used = (await db.query("select last_used_at from corral.admin_tokens where id = $1", [created.id])).rows[0];
+  assert.ok(used.last_used_at instanceof Date, "last use recorded");
   assert.is((await call(t, "DELETE", `/access/tokens/${created.id}`, t.host.adminToken)).status, 200);
   assert.is((await call(t, "GET", "/access/me", created.token)).status, 401, "revoked");
 });
