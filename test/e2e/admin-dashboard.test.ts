@@ -17,7 +17,7 @@ const PASSWORD = `dashboard password ${run}`;
 const users = { operator: `adm-op-${run}`, viewer: `adm-view-${run}`, admin: `adm-boss-${run}` } as const;
 
 dashboard.before(async (ctx) => {
-  [ctx.t, ctx.browser] = await Promise.all([startTestHost({ plugins: ["adm-hello"] }), launchBrowser()]);
+  [ctx.t, ctx.browser] = await Promise.all([startTestHost({ plugins: ["adm-hello", "adm-needs-hello"] }), launchBrowser()]);
   ctx.db = adminPool(requireDatabaseUrl("admin dashboard"));
   for (const [role, name] of Object.entries(users)) {
     const res = await fetch(`${ctx.t.url}/admin/access/users`, {
@@ -35,10 +35,11 @@ dashboard.after(async (ctx) => {
   await ctx.t.close();
 });
 
-const pluginStatus = async (t: TestHost) => (await fetch(`${t.url}/plugins/adm-hello/`)).status;
+const pluginStatus = async (t: TestHost, name = "adm-hello") => (await fetch(`${t.url}/plugins/${name}/`)).status;
 
 dashboard("an operator signs in, sees the plugins, disables one (503), enables it again (200)", async ({ t, browser, db }) => {
   assert.is(await pluginStatus(t), 200);
+  assert.is(await pluginStatus(t, "adm-needs-hello"), 200);
   const page = await browser.newPage();
   try {
     await page.goto(`${t.url}/admin/ui/`);
@@ -57,15 +58,21 @@ dashboard("an operator signs in, sees the plugins, disables one (503), enables i
     assert.is(await page.locator("svg.chart").count(), 2, "request rate and latency charts");
     assert.is(await page.locator('[data-action="activate"]').count(), 0, "an operator cannot switch versions");
 
-    await Promise.all([page.waitForURL(/done=disabled$/), page.click('[data-action="disable"]')]);
+    // adm-needs-hello depends on it: the manager refuses, and the page offers the two choices.
+    await Promise.all([page.waitForURL(/\/adm-hello\/disable$/), page.click('[data-action="disable"]')]);
+    assert.match(await page.textContent('[role="alert"]') ?? "", /enabled plugins depend on it: "adm-needs-hello"/);
+    assert.is(await pluginStatus(t), 200, "refused: still serving");
+    await Promise.all([page.waitForURL(/done=disabled$/), page.click('[data-action="disable-with-dependents"]')]);
     assert.is(await page.textContent('h1 [data-testid="state"]'), "disabled");
     assert.match(await page.textContent('[role="status"]') ?? "", /"adm-hello": disabled\./);
     const off = await fetch(`${t.url}/plugins/adm-hello/`);
     assert.is(off.status, 503);
     assert.match(await off.text(), /CORRAL_E_PLUGIN_DISABLED/);
+    assert.is(await pluginStatus(t, "adm-needs-hello"), 503, "its dependent went with it");
 
     await Promise.all([page.waitForURL(/done=enabled$/), page.click('[data-action="enable"]')]);
     assert.is(await eventually(async () => ((await pluginStatus(t)) === 200 ? 200 : undefined), 15_000, "adm-hello answering again"), 200);
+    assert.is(await eventually(async () => ((await pluginStatus(t, "adm-needs-hello")) === 200 ? 200 : undefined), 15_000, "its dependent re-enabled"), 200);
     await page.reload();
     assert.is(await page.textContent('h1 [data-testid="state"]'), "ready");
   } finally {
@@ -75,6 +82,7 @@ dashboard("an operator signs in, sees the plugins, disables one (503), enables i
     "select action, actor, role, plugin, status from corral.audit_log where actor = $1 order by id", [users.operator])).rows;
   assert.equal(rows.map((r) => [r.action, r.plugin, r.status]), [
     ["POST /admin/ui/login", null, 303],
+    ["POST /admin/ui/plugins/:name/disable", "adm-hello", 409],
     ["POST /admin/ui/plugins/:name/disable", "adm-hello", 303],
     ["POST /admin/ui/plugins/:name/enable", "adm-hello", 303],
   ]);

@@ -90,7 +90,9 @@ export function dashboardRoutes(deps: DashboardDependencies): AdminRoutes {
           await ops.disable(name, actor, dependents === undefined ? {} : { dependents });
         } else await ops[action](name, actor);
       } catch (error) {
-        return pluginPage(c, deps, errorAnswer(error).status, messageOf(error));
+        // Disabling a plugin others need: the page offers the two choices the manager accepts.
+        const dependentsChoice = error instanceof CorralError && error.code === ErrorCode.HAS_DEPENDENTS;
+        return pluginPage(c, deps, errorAnswer(error).status, messageOf(error), { dependentsChoice });
       }
       return c.redirect(`${DASHBOARD_PATH}/plugins/${encodeURIComponent(name)}?done=${done}`, 303);
     };
@@ -220,7 +222,7 @@ function loginPage(c: Context<AdminEnv>, status: number, error?: string, name?: 
   return c.html(renderPage("login", { title: "Sign in", loginCsrf: token, next: safeNext(c.req.query("next")), error, name }), status as 200);
 }
 
-async function pluginPage(c: Context<AdminEnv>, deps: DashboardDependencies, status: number, error?: string): Promise<Response> {
+async function pluginPage(c: Context<AdminEnv>, deps: DashboardDependencies, status: number, error?: string, extra: Record<string, unknown> = {}): Promise<Response> {
   const name = c.req.param("name") ?? "";
   const plugin = deps.health().plugins.find((p) => p.name === name);
   if (plugin === undefined) {
@@ -239,6 +241,7 @@ async function pluginPage(c: Context<AdminEnv>, deps: DashboardDependencies, sta
     title: name, plugin, versions, error, notice: doneNotice(c, name), operationsAvailable: deps.operations !== undefined,
     requestChart: requestRateChart(points), latencyChart: latencyChart(points),
     logs: can(c, "observe.read") ? deps.ring.recent(name, { level: "info", limit: 50 }) : [],
+    ...extra,
   }, status);
 }
 
