@@ -14,9 +14,9 @@ import { PluginProcess } from "./plugin-process.ts";
 import type { DatabaseService, ExitReason } from "./plugin-process.ts";
 import type { MigrateAction } from "../schemas/messages.ts";
 import { sampleTree } from "./process-tree.ts";
-import type { PluginHandle } from "./plugins/plugin-handle.ts";
 
-export type PluginState = "starting" | "ready" | "restarting" | "failed" | "stopping" | "stopped";
+/** `disabled`: the operator turned the plugin off (host/manager/); a supervisor itself never reports it. */
+export type PluginState = "starting" | "ready" | "restarting" | "failed" | "stopping" | "stopped" | "disabled";
 
 /** How the supervisor reacts to crashes. */
 export interface RestartPolicy {
@@ -111,7 +111,8 @@ const FATAL_START_CODES: ReadonlySet<string> = new Set([
   ErrorCode.MIGRATION_FAILED,
 ]);
 
-export class Supervisor implements PluginHandle {
+/** A `PluginHandle` (host/plugins/plugin-handle.ts; checked where one is built: host/manager/create-handle.ts). */
+export class Supervisor {
   readonly #options: SupervisorOptions;
   readonly #log: Logger;
   readonly #restartPolicy: RestartPolicy;
