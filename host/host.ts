@@ -20,10 +20,10 @@ import { createHostEvents } from "./events/host-events.ts";
 import { buildHealthReport } from "./health.ts";
 import type { HealthReport } from "./health.ts";
 import { loadAdminToken } from "./admin-token.ts";
-import { AccessStore } from "./admin/access-store.ts";
+import { AccessStore, SESSION_TTL_MS } from "./admin/access-store.ts";
 import { AuditLog } from "./admin/audit-log.ts";
 import { LogRing } from "./admin/log-ring.ts";
-import { LoginLimiter } from "./admin/login-limiter.ts";
+import { LOGIN_MAX_FAILURES, LOGIN_WINDOW_MS, LoginLimiter } from "./admin/login-limiter.ts";
 import { GlobalHooks } from "./hooks/global-hooks.ts";
 import { createApp } from "./http/app.ts";
 import { HostMiddleware } from "./http/middleware/host-middleware.ts";
@@ -238,6 +238,10 @@ export async function startHost(config: HostConfig): Promise<RunningHost> {
     adminToken: admin.source,
   });
 
+  log.info("admin access", {
+    dashboard: `${url}/admin/ui/`, sessionHours: SESSION_TTL_MS / 3_600_000,
+    loginLimit: `${LOGIN_MAX_FAILURES} failures per user and address per ${LOGIN_WINDOW_MS / 60_000} min`,
+  });
   if (paths.bwrap === null && basePolicy.isolation !== "none") {
     log.warn("bubblewrap (bwrap) is not installed: plugins run with Deno's permissions only, and a " +
       "plugin's static import can read any file this host can read; install it: apt-get install -y bubblewrap");

@@ -73,6 +73,19 @@ admin("each role gets exactly its permissions; a refusal is 403 naming the permi
   }
 });
 
+admin("the manager's routes take their permissions from the router: an operator restarts, a viewer may not; both audited", async ({ t, db }) => {
+  const viewer = await newToken(t, "viewer");
+  const operator = await newToken(t, "operator");
+  const refused = await call(t, "POST", "/plugins/adm-hello/restart", viewer);
+  assert.is(refused.status, 403);
+  assert.match(await refused.text(), /lacks the \\"plugins.operate\\" permission/);
+  const restarted = await call(t, "POST", "/plugins/adm-hello/restart", operator);
+  assert.is(restarted.status, 200, await restarted.clone().text());
+  assert.is((await fetch(`${t.url}/plugins/adm-hello/`)).status, 200);
+  const rows = await auditRows(db, "action = 'POST /admin/plugins/:name/restart' and actor like $1", [`token:% ${run} (%`]);
+  assert.equal(rows.map((r) => [r.role, r.plugin, r.status]), [["viewer", "adm-hello", 403], ["operator", "adm-hello", 200]]);
+});
+
 admin("tokens and passwords are stored only as hashes; a revoked token stops working", async ({ t, db }) => {
   const res = await call(t, "POST", "/access/tokens", t.host.adminToken, { name: `hash check ${run}`, role: "operator", expiresInDays: 1 });
   const created = await res.json() as { id: string; token: string; role: string; expiresAt: string };
@@ -205,10 +218,17 @@ admin("a login opens a session (HttpOnly, SameSite=Strict cookie); failed logins
   assert.is(stored.length, 1);
   assert.is(stored[0].id_hash, createHash("sha256").update(session.split("=")[1]!).digest("hex"));
 
-  // A cookie-authenticated change needs the session's CSRF token.
+  // A cookie-authenticated change needs the session's CSRF token, and must not come from another site.
   const forged = await fetch(`${t.url}/admin/ui/logout`, { method: "POST", headers: { cookie: session }, redirect: "manual" });
   assert.is(forged.status, 403);
   assert.match(await forged.text(), /cross-site request forgery/);
+  const page = await (await fetch(`${t.url}/admin/ui/`, { headers: { cookie: session } })).text();
+  const csrf = /name="_csrf" value="([^"]+)"/.exec(page)![1]!;
+  const crossSite = await fetch(`${t.url}/admin/ui/logout`, {
+    method: "POST", headers: { cookie: session, "x-csrf-token": csrf, origin: "https://evil.example" }, redirect: "manual",
+  });
+  assert.is(crossSite.status, 403);
+  assert.match(await crossSite.text(), /cross-site request forgery: its Origin &quot;https:\/\/evil\.example&quot; is not this host/);
 
   const rows = await auditRows(db, "actor = $1 and action = 'POST /admin/ui/login'", [name]);
   assert.equal(rows.map((r) => [r.status, r.details.outcome]), [[401, "failed: wrong user name or password"], [303, "signed in"]]);

@@ -109,8 +109,15 @@ const pageFor = async (t: TestHost, cookie: string, path: string) => {
 
 dashboard("a viewer sees no action buttons and is refused the actions and the access pages", async ({ t }) => {
   const cookie = await signIn(t, users.viewer);
-  const list = await pageFor(t, cookie, "/");
+  // A plugin's own text (here an error it logs) is escaped on the page.
+  await fetch(`${t.url}/plugins/adm-hello/log/error`, { method: "POST", body: `<script>alert("${run}")</script>` });
+  const list = await eventually(async () => {
+    const got = await pageFor(t, cookie, "/");
+    return got.html.includes(run) ? got : undefined;
+  }, 5000, "the logged error on the plugins page");
   assert.is(list.status, 200);
+  assert.ok(list.html.includes(`&lt;script&gt;alert(&quot;${run}&quot;)&lt;/script&gt;`), "escaped");
+  assert.not.ok(list.html.includes(`<script>alert`), "never raw");
   assert.match(list.html, /data-plugin="adm-hello"/);
   assert.not.match(list.html, /data-action=/);
   assert.not.match(list.html, /href="\/admin\/ui\/access"/);

@@ -22,7 +22,7 @@ export interface AuthenticateOptions {
   /** The bootstrap token (CORRAL_ADMIN_TOKEN or <data dir>/admin-token): role admin, name "bootstrap". */
   readonly bootstrapToken: string;
   /** API tokens and sessions; without it only the bootstrap token works. */
-  readonly store?: AccessStore;
+  readonly store?: Pick<AccessStore, "principalForToken" | "principalForSession">;
   /** Origins other than the request's Host that may post to the dashboard (the policy's http.csrf.trustedOrigins). */
   readonly trustedOrigins?: readonly string[];
 }
