@@ -8,6 +8,7 @@ import { suite } from "uvu";
 import * as assert from "uvu/assert";
 import { adminPool, requireDatabaseUrl } from "../helpers/database.ts";
 import { eventually, startTestHost } from "../helpers/host.ts";
+import { forgetManagerRows } from "../helpers/manager.ts";
 import type { TestHost } from "../helpers/host.ts";
 
 const admin = suite<{ t: TestHost; db: pg.Pool }>("admin API access");
@@ -17,8 +18,9 @@ const userName = (label: string) => `adm-${label}-${run}`;
 const PASSWORD = `correct horse ${run} battery`;
 
 admin.before(async (ctx) => {
-  ctx.t = await startTestHost({ plugins: ["adm-hello"] });
   ctx.db = adminPool(requireDatabaseUrl("admin API"));
+  await forgetManagerRows(ctx.db, ["adm-hello"]);
+  ctx.t = await startTestHost({ plugins: ["adm-hello"] });
 });
 admin.after(async (ctx) => {
   await ctx.db.query("delete from corral.admin_users where name like $1", [`adm-%-${run}`]);

@@ -2,13 +2,17 @@
 // plugin manager and Postgres: sign in, see the plugins, disable one (its routes answer 503),
 // enable it again (200), with the actions in the audit log; and what each role is shown.
 import { randomBytes } from "node:crypto";
+import { cp, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import type pg from "pg";
 import type { Browser } from "playwright-core";
 import { suite } from "uvu";
 import * as assert from "uvu/assert";
 import { launchBrowser } from "../helpers/browser.ts";
 import { adminPool, requireDatabaseUrl } from "../helpers/database.ts";
-import { eventually, startTestHost } from "../helpers/host.ts";
+import { eventually, FIXTURES, startTestHost } from "../helpers/host.ts";
+import { forgetManagerRows } from "../helpers/manager.ts";
 import type { TestHost } from "../helpers/host.ts";
 
 const dashboard = suite<{ t: TestHost; db: pg.Pool; browser: Browser }>("admin dashboard");
@@ -16,9 +20,13 @@ const run = randomBytes(3).toString("hex");
 const PASSWORD = `dashboard password ${run}`;
 const users = { operator: `adm-op-${run}`, viewer: `adm-view-${run}`, admin: `adm-boss-${run}` } as const;
 
+const FIXTURE_PLUGINS = ["adm-hello", "adm-needs-hello"];
+
 dashboard.before(async (ctx) => {
-  [ctx.t, ctx.browser] = await Promise.all([startTestHost({ plugins: ["adm-hello", "adm-needs-hello"] }), launchBrowser()]);
   ctx.db = adminPool(requireDatabaseUrl("admin dashboard"));
+  // Enabled, active version: what earlier runs decided is in the shared database; start clean.
+  await forgetManagerRows(ctx.db, FIXTURE_PLUGINS);
+  [ctx.t, ctx.browser] = await Promise.all([startTestHost({ plugins: FIXTURE_PLUGINS }), launchBrowser()]);
   for (const [role, name] of Object.entries(users)) {
     const res = await fetch(`${ctx.t.url}/admin/access/users`, {
       method: "POST",
@@ -30,9 +38,10 @@ dashboard.before(async (ctx) => {
 });
 dashboard.after(async (ctx) => {
   await ctx.db.query("delete from corral.admin_users where name = any($1)", [Object.values(users)]);
+  await ctx.t.close();
+  await forgetManagerRows(ctx.db, FIXTURE_PLUGINS);
   await ctx.db.end();
   await ctx.browser.close();
-  await ctx.t.close();
 });
 
 const pluginStatus = async (t: TestHost, name = "adm-hello") => (await fetch(`${t.url}/plugins/${name}/`)).status;
@@ -135,11 +144,33 @@ dashboard("a viewer sees no action buttons and is refused the actions and the ac
   assert.is((await pageFor(t, cookie, "/access")).status, 403);
 });
 
-dashboard("an admin sees version switching, the access page and the audit log", async ({ t }) => {
+dashboard("an admin switches a plugin's version from its page, and sees the access page and the audit log", async ({ t }) => {
+  // A second version of adm-hello, installed through the manager's API.
+  const folder = await mkdtemp(join(tmpdir(), "adm-hello-next-"));
+  await cp(join(FIXTURES, "adm-hello"), folder, { recursive: true });
+  const manifest = JSON.parse(await readFile(join(folder, "plugin.json"), "utf8"));
+  await writeFile(join(folder, "plugin.json"), JSON.stringify({ ...manifest, version: "1.1.0" }));
+  const installed = await fetch(`${t.url}/admin/plugins/install`, {
+    method: "POST", headers: { authorization: `Bearer ${t.host.adminToken}`, "content-type": "application/json" }, body: JSON.stringify({ path: folder }),
+  });
+  await rm(folder, { recursive: true, force: true });
+  assert.is(installed.status, 200, await installed.clone().text());
+
   const cookie = await signIn(t, users.admin);
   const plugin = await pageFor(t, cookie, "/plugins/adm-hello");
   assert.match(plugin.html, /<h2>Versions<\/h2>/);
   assert.match(plugin.html, /data-action="disable"/);
+  assert.match(plugin.html, /Switch to 1\.1\.0/);
+  const csrf = /name="_csrf" value="([^"]+)"/.exec(plugin.html)![1]!;
+  const switched = await fetch(`${t.url}/admin/ui/plugins/adm-hello/activate`, {
+    method: "POST", redirect: "manual",
+    headers: { cookie, origin: t.url, "content-type": "application/x-www-form-urlencoded" },
+    body: new URLSearchParams({ _csrf: csrf, version: "1.1.0" }).toString(),
+  });
+  assert.is(switched.status, 303, await switched.clone().text());
+  assert.is(switched.headers.get("location"), "/admin/ui/plugins/adm-hello?done=activated");
+  assert.is(await (await fetch(`${t.url}/plugins/adm-hello/`)).text(), "hello from adm-hello 1.1.0");
+
   const access = await pageFor(t, cookie, "/access");
   assert.is(access.status, 200);
   assert.match(access.html, new RegExp(`data-user="${users.viewer}"`));
