@@ -80,7 +80,8 @@ export function createAdminRouter(options: Authenticate | AdminRouterOptions): {
         actor: caller?.name ?? null,
         role: caller?.role ?? null,
         action: `${c.req.method} ${c.req.routePath}`,
-        plugin: c.req.param("name") ?? null,
+        // `:name` is a plugin only under /plugins/ (under /access/users/ it is a user, kept in details).
+        plugin: c.req.routePath.includes("/plugins/:name") ? c.req.param("name") ?? null : null,
         details: { ...details, ...c.get("auditDetails") },
         status,
         address: c.env?.incoming?.socket.remoteAddress ?? null,
@@ -139,11 +140,12 @@ export function fail(error: unknown, status?: number): Response {
 }
 
 /**
- * The request's query and body fields for the audit log, secrets redacted. The body is read
+ * The request's path parameters, query and body fields for the audit log, secrets redacted. The body is read
  * through Hono's cache, so the handler can still read it.
  */
 async function requestDetails(c: Context<AdminEnv>): Promise<Record<string, unknown>> {
-  const fields: Record<string, unknown> = { ...c.req.query() };
+  // Path parameters first (the user or token a route acts on), then the query and the body.
+  const fields: Record<string, unknown> = { ...c.req.param(), ...c.req.query() };
   const type = c.req.header("content-type")?.split(";")[0]?.trim().toLowerCase();
   try {
     if (type === "application/json") {

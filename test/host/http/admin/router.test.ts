@@ -23,7 +23,7 @@ function setUp() {
   });
   for (const permission of PERMISSIONS) {
     router.get(`/read/${permission}`, permission, (c) => c.json({ ok: true }));
-    router.post(`/change/${permission}/:name`, permission, (c) => c.json({ ok: c.get("caller").name }, 202));
+    router.post(`/plugins/:name/${permission}`, permission, (c) => c.json({ ok: c.get("caller").name }, 202));
   }
   return { app, audited };
 }
@@ -52,7 +52,7 @@ test("the stated roles: viewer reads, operator also operates, admin does everyth
 
 test("no caller is 401 and the handler never runs", async () => {
   const { app } = setUp();
-  const res = await app.request("/change/plugins.read/x", { method: "POST" });
+  const res = await app.request("/plugins/x/plugins.read", { method: "POST" });
   assert.is(res.status, 401);
   assert.match(await res.text(), /CORRAL_E_ADMIN_AUTH.*Authorization: Bearer/);
 });
@@ -61,7 +61,7 @@ test("a change is audited once with actor, role, route pattern, plugin, details 
   const { app, audited } = setUp();
   await app.request("/read/plugins.read", { headers: { "x-role": "viewer" } });
   assert.is(audited.length, 0, "GET is not audited");
-  await app.request("/change/plugins.operate/blog?purge=true", {
+  await app.request("/plugins/blog/plugins.operate?purge=true", {
     method: "POST",
     headers: { "x-role": "operator", "content-type": "application/json" },
     body: JSON.stringify({ reason: "maintenance", password: "hunter2hunter2", nested: { token: "abc", keep: 1 } }),
@@ -70,15 +70,25 @@ test("a change is audited once with actor, role, route pattern, plugin, details 
   const entry = audited[0]!;
   assert.equal(
     { actor: entry.actor, role: entry.role, action: entry.action, plugin: entry.plugin, status: entry.status },
-    { actor: "someone-operator", role: "operator", action: "POST /change/plugins.operate/:name", plugin: "blog", status: 202 },
+    { actor: "someone-operator", role: "operator", action: "POST /plugins/:name/plugins.operate", plugin: "blog", status: 202 },
   );
-  assert.equal(entry.details, { purge: "true", reason: "maintenance", password: "[redacted]", nested: { token: "[redacted]", keep: 1 } });
+  assert.equal(entry.details, { name: "blog", purge: "true", reason: "maintenance", password: "[redacted]", nested: { token: "[redacted]", keep: 1 } });
+});
+
+test("a :name outside /plugins/ is not a plugin: it stays in the details", async () => {
+  const audited: AuditEntry[] = [];
+  const { app, router } = createAdminRouter({ authenticate: () => ({ name: "a", role: "admin" }), audit: { record: async (e) => void audited.push(e) } });
+  router.delete("/access/users/:name", "access.manage", (c) => c.json({}));
+  router.post("/plugins/:name/restart", "plugins.operate", (c) => c.json({}));
+  await app.request("/access/users/bob", { method: "DELETE" });
+  await app.request("/plugins/blog/restart", { method: "POST" });
+  assert.equal(audited.map((e) => [e.plugin, e.details.name]), [[null, "bob"], ["blog", "blog"]]);
 });
 
 test("refused changes are audited with their status and reason", async () => {
   const { app, audited } = setUp();
-  await app.request("/change/access.manage/x", { method: "POST", headers: { "x-role": "viewer" } });
-  await app.request("/change/access.manage/x", { method: "POST" });
+  await app.request("/plugins/x/access.manage", { method: "POST", headers: { "x-role": "viewer" } });
+  await app.request("/plugins/x/access.manage", { method: "POST" });
   assert.equal(audited.map((e) => [e.actor, e.status]), [["someone-viewer", 403], [null, 401]]);
   assert.match(String(audited[0]!.details.refused), /lacks the "access.manage" permission/);
 });
