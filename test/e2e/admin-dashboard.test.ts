@@ -38,6 +38,7 @@ dashboard.before(async (ctx) => {
 });
 dashboard.after(async (ctx) => {
   await ctx.db.query("delete from corral.admin_users where name = any($1)", [Object.values(users)]);
+  await ctx.db.query("delete from corral.admin_tokens where name = $1", [`dash ${run}`]);
   await ctx.t.close();
   await forgetManagerRows(ctx.db, FIXTURE_PLUGINS);
   await ctx.db.end();
@@ -174,6 +175,25 @@ dashboard("an admin switches a plugin's version from its page, and sees the acce
   const access = await pageFor(t, cookie, "/access");
   assert.is(access.status, 200);
   assert.match(access.html, new RegExp(`data-user="${users.viewer}"`));
+
+  // Create a token from the access page: shown once, works, then revoked from the same page.
+  const post = (path: string, fields: Record<string, string>) => fetch(`${t.url}/admin/ui${path}`, {
+    method: "POST", redirect: "manual",
+    headers: { cookie, origin: t.url, "content-type": "application/x-www-form-urlencoded" },
+    body: new URLSearchParams({ _csrf: csrf, ...fields }).toString(),
+  });
+  const created = await post("/access/tokens", { name: `dash ${run}`, role: "viewer", owner: "", expiresInDays: "" });
+  assert.is(created.status, 201);
+  const shown = await created.text();
+  const token = /data-testid="new-token">(corral_[A-Za-z0-9_-]{43})</.exec(shown)?.[1];
+  assert.ok(token, "the new token is shown once");
+  const bearer = { authorization: `Bearer ${token}` };
+  assert.is((await fetch(`${t.url}/admin/access/me`, { headers: bearer })).status, 200);
+  assert.not.ok((await pageFor(t, cookie, "/access")).html.includes(token!), "never shown again");
+  const id = new RegExp(`<code>(tok_[0-9a-f]{16})</code></td><td>dash ${run}<`).exec(shown)?.[1];
+  assert.ok(id, "listed by id");
+  assert.is((await post(`/access/tokens/${id}/revoke`, {})).status, 303);
+  assert.is((await fetch(`${t.url}/admin/access/me`, { headers: bearer })).status, 401);
   const audit = await pageFor(t, cookie, `/audit?actor=${users.admin}`);
   assert.is(audit.status, 200);
   assert.match(audit.html, /POST \/admin\/ui\/login/);
