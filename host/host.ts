@@ -27,6 +27,7 @@ import { createApp } from "./http/app.ts";
 import { HostMiddleware } from "./http/middleware/host-middleware.ts";
 import { ResponseCache } from "./http/middleware/response-cache.ts";
 import type { Logger } from "./logger.ts";
+import { HostTelemetry } from "./metrics/telemetry.ts";
 import { buildLaunchPlan, describeGrants } from "./permission-flags.ts";
 import type { RuntimePaths } from "./permission-flags.ts";
 import { loadPolicy, withRuntimeDenies } from "./policy.ts";
@@ -92,6 +93,8 @@ export async function startHost(config: HostConfig): Promise<RunningHost> {
   await mkdir(config.dataDir, { recursive: true });
   const paths = { ...resolveRuntimePaths(config.dataDir, config.env), ...config.runtimeOverrides };
   const basePolicy = await loadPolicy(config.policyFile);
+  // Metrics, the dashboard's series, traces (when OTEL_EXPORTER_OTLP_* is set); health() is read at scrape time.
+  const telemetry = new HostTelemetry({ health: () => health(), env: config.env, hostVersion: HOST_VERSION });
   const secret = await loadHostSecret(config.dataDir, config.env);
   const hostDb = await openHostDatabase({
     ...(config.databaseUrl === undefined ? {} : { databaseUrl: config.databaseUrl }),
@@ -159,6 +162,7 @@ export async function startHost(config: HostConfig): Promise<RunningHost> {
     isShuttingDown: () => stopping,
     errorPage: templates.errorPage,
     hooks,
+    telemetry,
     adminToken: admin.token,
     log,
     uninstall: async (name, purge) => {
@@ -173,10 +177,11 @@ export async function startHost(config: HostConfig): Promise<RunningHost> {
       pluginDatabases.delete(name);
       events.unloaded(supervisor, "uninstalled");
       cache.drop(name);
+      telemetry.drop(name);
       return result;
     },
   });
-  const middleware = new HostMiddleware({ policy: basePolicy.http, log, cache: responseCache });
+  const middleware = new HostMiddleware({ policy: basePolicy.http, log, cache: responseCache, observer: telemetry });
   const server = createAdaptorServer({ fetch: middleware.wrap(app.fetch) }) as Server;
   await listen(server, config.port, config.hostname);
   const port = (server.address() as AddressInfo).port;
@@ -187,6 +192,8 @@ export async function startHost(config: HostConfig): Promise<RunningHost> {
     isolation: paths.bwrap === null ? "none (bwrap not found)" : "bwrap available",
     database: hostDb.kind,
     adminToken: admin.source,
+    metrics: telemetry.metricsAccess === "off" ? "off" : `/metrics (${telemetry.metricsAccess === "public" ? "no credential" : "admin API token with observe.read"})`,
+    tracing: telemetry.tracesUrl === undefined ? "off" : `OTLP/HTTP to ${telemetry.tracesUrl}`,
   });
 
   if (paths.bwrap === null && basePolicy.isolation !== "none") {
@@ -226,6 +233,7 @@ export async function startHost(config: HostConfig): Promise<RunningHost> {
       if (loaded.manifest.database) {
         database = await openPluginDatabase({
           hostDb, secret: secret.key, store, manifest: loaded.manifest, timeoutMs: plan.grants.timeoutMs, logger: pluginLog,
+          observer: telemetry.queryObserver(loaded.manifest.name),
         });
         pluginDatabases.set(loaded.manifest.name, database);
       }
@@ -285,6 +293,7 @@ export async function startHost(config: HostConfig): Promise<RunningHost> {
       server.closeAllConnections();
       await closeDatabases();
       await serverClosed;
+      await telemetry.close();
       log.info("host stopped");
     })();
     return closing;
