@@ -8,6 +8,7 @@ import type { HealthReport } from "../health.ts";
 import type { AccessRecord } from "../http/middleware/access-log.ts";
 import type { Exchange } from "../http/middleware/exchange.ts";
 import type { ExchangeObserver } from "../http/middleware/exchange.ts";
+import type { SpanExporter } from "@opentelemetry/sdk-trace-base";
 import { HostTracing } from "../tracing/host-tracing.ts";
 import { tracingConfigFromEnv } from "../tracing/tracing-config.ts";
 import { HostMetrics } from "./host-metrics.ts";
@@ -19,6 +20,8 @@ export interface TelemetryOptions {
   /** The host's environment: CORRAL_METRICS, OTEL_* (see metrics-access.ts, tracing-config.ts). */
   readonly env: Readonly<Record<string, string | undefined>>;
   readonly hostVersion: string;
+  /** Where spans go instead of OTLP/HTTP, when tracing is on (benchmarks, tests). */
+  readonly spanExporter?: SpanExporter;
 }
 
 export class HostTelemetry implements ExchangeObserver {
@@ -35,7 +38,7 @@ export class HostTelemetry implements ExchangeObserver {
     this.metricsAccess = metricsAccessFromEnv(options.env);
     this.metrics = new HostMetrics(options.health);
     const tracing = tracingConfigFromEnv(options.env);
-    this.tracing = tracing === undefined ? undefined : new HostTracing(tracing, options.hostVersion);
+    this.tracing = tracing === undefined ? undefined : new HostTracing(tracing, options.hostVersion, options.spanExporter);
     this.tracesUrl = tracing?.url;
   }
 

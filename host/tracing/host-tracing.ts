@@ -11,14 +11,17 @@ import { ROOT_CONTEXT, type Span, SpanKind, SpanStatusCode, trace, type Tracer }
 import { W3CTraceContextPropagator } from "@opentelemetry/core";
 import { OTLPTraceExporter } from "@opentelemetry/exporter-trace-otlp-http";
 import { resourceFromAttributes } from "@opentelemetry/resources";
-import { BasicTracerProvider, BatchSpanProcessor, type SpanExporter } from "@opentelemetry/sdk-trace-base";
+import {
+  AlwaysOffSampler, AlwaysOnSampler, BasicTracerProvider, BatchSpanProcessor, ParentBasedSampler, type Sampler, type SpanExporter,
+  TraceIdRatioBasedSampler,
+} from "@opentelemetry/sdk-trace-base";
 import { ATTR_SERVICE_NAME, ATTR_SERVICE_VERSION } from "@opentelemetry/semantic-conventions";
 import { type AccessRecord, pathOf } from "../http/middleware/access-log.ts";
 import type { Exchange } from "../http/middleware/exchange.ts";
 import type { ExchangeObserver } from "../http/middleware/exchange.ts";
 import type { ExchangeTrace, ForwardSpan } from "../http/middleware/exchange-trace.ts";
 import { parseTraceparent } from "./trace-context.ts";
-import type { TracingConfig } from "./tracing-config.ts";
+import type { SamplerConfig, TracingConfig } from "./tracing-config.ts";
 
 /** Ends a statement's span; `errorCode` when it failed (a SQLSTATE or a CORRAL_E_... code). */
 export type EndQuerySpan = (errorCode?: string) => void;
@@ -73,6 +76,7 @@ export class HostTracing implements ExchangeObserver {
   /** @param exporter instead of OTLP/HTTP to `config.url` (tests, benchmarks). */
   constructor(config: TracingConfig, hostVersion: string, exporter?: SpanExporter) {
     this.#provider = new BasicTracerProvider({
+      sampler: samplerFor(config.sampler),
       resource: resourceFromAttributes({ [ATTR_SERVICE_NAME]: config.serviceName, [ATTR_SERVICE_VERSION]: hostVersion }),
       spanProcessors: [new BatchSpanProcessor(exporter ?? new OTLPTraceExporter({ url: config.url, headers: { ...config.headers } }), {
         scheduledDelayMillis: config.scheduleDelayMs,
@@ -157,4 +161,12 @@ export class HostTracing implements ExchangeObserver {
 export function operationOf(sql: string): string {
   const match = /^\s*(?:--[^\n]*\n\s*|\/\*[\s\S]*?\*\/\s*)*([A-Za-z]+)/.exec(sql);
   return match === null ? "SQL" : match[1]!.toUpperCase();
+}
+
+/** The OpenTelemetry sampler an OTEL_TRACES_SAMPLER value names. */
+export function samplerFor(config: SamplerConfig): Sampler {
+  const root = config.name.endsWith("always_off") ? new AlwaysOffSampler()
+    : config.name.endsWith("traceidratio") ? new TraceIdRatioBasedSampler(config.ratio)
+    : new AlwaysOnSampler();
+  return config.name.startsWith("parentbased_") ? new ParentBasedSampler({ root }) : root;
 }

@@ -14,7 +14,26 @@ export interface TracingConfig {
   readonly serviceName: string;
   /** Largest time a batch of spans waits before it is sent (OTEL_BSP_SCHEDULE_DELAY, default 5000 ms). */
   readonly scheduleDelayMs: number;
+  /**
+   * Which requests are traced (OTEL_TRACES_SAMPLER, OTEL_TRACES_SAMPLER_ARG): by default every
+   * request, unless the client's traceparent says it is not sampled (parentbased_always_on).
+   */
+  readonly sampler: SamplerConfig;
 }
+
+export type SamplerName =
+  | "always_on" | "always_off" | "traceidratio"
+  | "parentbased_always_on" | "parentbased_always_off" | "parentbased_traceidratio";
+
+export interface SamplerConfig {
+  readonly name: SamplerName;
+  /** The fraction of traces kept by the *traceidratio samplers, 0 to 1. */
+  readonly ratio: number;
+}
+
+const SAMPLERS: readonly SamplerName[] = [
+  "always_on", "always_off", "traceidratio", "parentbased_always_on", "parentbased_always_off", "parentbased_traceidratio",
+];
 
 /**
  * OTEL_EXPORTER_OTLP_TRACES_ENDPOINT is used as given; OTEL_EXPORTER_OTLP_ENDPOINT gets
@@ -52,6 +71,14 @@ export function tracingConfigFromEnv(env: Readonly<Record<string, string | undef
   if (!Number.isInteger(delay) || delay < 0) {
     throw new Error(`OTEL_BSP_SCHEDULE_DELAY must be a whole number of milliseconds, got ${JSON.stringify(env.OTEL_BSP_SCHEDULE_DELAY)}`);
   }
+  const samplerName = (env.OTEL_TRACES_SAMPLER?.trim().toLowerCase() || "parentbased_always_on") as SamplerName;
+  if (!SAMPLERS.includes(samplerName)) {
+    throw new Error(`OTEL_TRACES_SAMPLER must be one of ${SAMPLERS.join(", ")}, got ${JSON.stringify(env.OTEL_TRACES_SAMPLER)}`);
+  }
+  const ratio = env.OTEL_TRACES_SAMPLER_ARG === undefined || env.OTEL_TRACES_SAMPLER_ARG.trim() === "" ? 1 : Number(env.OTEL_TRACES_SAMPLER_ARG);
+  if (!(ratio >= 0 && ratio <= 1)) {
+    throw new Error(`OTEL_TRACES_SAMPLER_ARG must be a number from 0 to 1 (the fraction of traces kept), got ${JSON.stringify(env.OTEL_TRACES_SAMPLER_ARG)}`);
+  }
   return {
     url,
     headers: {
@@ -60,6 +87,7 @@ export function tracingConfigFromEnv(env: Readonly<Record<string, string | undef
     },
     serviceName: env.OTEL_SERVICE_NAME?.trim() || "corral",
     scheduleDelayMs: delay,
+    sampler: { name: samplerName, ratio },
   };
 }
 

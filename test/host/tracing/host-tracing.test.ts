@@ -4,7 +4,7 @@ import * as assert from "uvu/assert";
 import { InMemorySpanExporter } from "@opentelemetry/sdk-trace-base";
 import { HostTracing, operationOf } from "../../../host/tracing/host-tracing.ts";
 
-const CONFIG = { url: "http://unused/v1/traces", headers: {}, serviceName: "test", scheduleDelayMs: 10 };
+const CONFIG = { url: "http://unused/v1/traces", headers: {}, serviceName: "test", scheduleDelayMs: 10, sampler: { name: "parentbased_always_on", ratio: 1 } } as const;
 const PARENT = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
 
 test("a statement's span is a child of the context the runner tagged it with; failures carry the code", async () => {
@@ -34,6 +34,14 @@ test("unsampled parents give unrecorded spans (the client said not to trace)", a
   const exporter = new InMemorySpanExporter();
   const tracing = new HostTracing(CONFIG, "0.1.0", exporter);
   tracing.querySpan("notes", "select 1", PARENT.replace(/01$/, "00"))!();
+  await tracing.flush();
+  assert.is(exporter.getFinishedSpans().length, 0);
+});
+
+test("always_off records nothing, even under a sampled parent", async () => {
+  const exporter = new InMemorySpanExporter();
+  const tracing = new HostTracing({ ...CONFIG, sampler: { name: "always_off", ratio: 1 } }, "0.1.0", exporter);
+  tracing.querySpan("notes", "select 1", PARENT)!();
   await tracing.flush();
   assert.is(exporter.getFinishedSpans().length, 0);
 });

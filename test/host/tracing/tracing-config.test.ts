@@ -24,8 +24,18 @@ test("service name, headers (URL-decoded; the traces ones win) and batch delay",
     OTEL_EXPORTER_OTLP_TRACES_HEADERS: "x-team=2",
     OTEL_BSP_SCHEDULE_DELAY: "250",
   })!;
-  assert.equal(config, { url: "http://c:4318/v1/traces", headers: { "api-key": "a b", "x-team": "2" }, serviceName: "shop", scheduleDelayMs: 250 });
+  assert.equal(config, {
+    url: "http://c:4318/v1/traces", headers: { "api-key": "a b", "x-team": "2" }, serviceName: "shop", scheduleDelayMs: 250,
+    sampler: { name: "parentbased_always_on", ratio: 1 },
+  });
   assert.is(tracingConfigFromEnv({ OTEL_EXPORTER_OTLP_ENDPOINT: "http://c:4318" })!.serviceName, "corral");
+});
+
+test("the sampler: parent-based always-on by default; the standard names and a ratio", () => {
+  const base = { OTEL_EXPORTER_OTLP_ENDPOINT: "http://c:4318" };
+  assert.equal(tracingConfigFromEnv({ ...base, OTEL_TRACES_SAMPLER: "parentbased_traceidratio", OTEL_TRACES_SAMPLER_ARG: "0.1" })!.sampler, { name: "parentbased_traceidratio", ratio: 0.1 });
+  assert.throws(() => tracingConfigFromEnv({ ...base, OTEL_TRACES_SAMPLER: "sometimes" }), /OTEL_TRACES_SAMPLER must be one of always_on, .*got "sometimes"/);
+  assert.throws(() => tracingConfigFromEnv({ ...base, OTEL_TRACES_SAMPLER_ARG: "2" }), /OTEL_TRACES_SAMPLER_ARG must be a number from 0 to 1/);
 });
 
 test("OTEL_SDK_DISABLED and OTEL_TRACES_EXPORTER=none turn it off", () => {
