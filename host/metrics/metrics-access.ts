@@ -9,11 +9,12 @@
  * - `public`: no credential, for hosts whose port only the monitoring network reaches.
  * - `off`: no /metrics at all (404).
  */
+import { CorralError, ErrorCode } from "../../schemas/errors.ts";
 export type MetricsAccess = "token" | "public" | "off";
 
-/** @throws Error naming CORRAL_METRICS and the accepted values when the value is another. */
+/** @throws CorralError ENVIRONMENT naming CORRAL_METRICS and the accepted values when the value is another. */
 export function metricsAccessFromEnv(env: Readonly<Record<string, string | undefined>>): MetricsAccess {
   const value = env.CORRAL_METRICS?.trim().toLowerCase() || "token";
   if (value === "token" || value === "public" || value === "off") return value;
-  throw new Error(`CORRAL_METRICS must be token, public or off, got ${JSON.stringify(env.CORRAL_METRICS)}`);
+  throw new CorralError(ErrorCode.ENVIRONMENT, `CORRAL_METRICS must be token, public or off, got ${JSON.stringify(env.CORRAL_METRICS)}`);
 }

@@ -3,6 +3,7 @@
  * standard OpenTelemetry variables. Read from the host's environment (HostConfig.env), not
  * process.env, so each host (and each test host) has its own.
  */
+import { CorralError, ErrorCode } from "../../schemas/errors.ts";
 
 /** Resolved tracing settings; undefined from tracingConfigFromEnv means "do not trace". */
 export interface TracingConfig {
@@ -40,7 +41,7 @@ const SAMPLERS: readonly SamplerName[] = [
  * "/v1/traces" appended, as the OpenTelemetry specification says. OTEL_SDK_DISABLED=true or
  * OTEL_TRACES_EXPORTER=none turn tracing off.
  *
- * @throws Error naming the variable when a value is malformed.
+ * @throws CorralError ENVIRONMENT naming the variable when a value is malformed.
  */
 export function tracingConfigFromEnv(env: Readonly<Record<string, string | undefined>>): TracingConfig | undefined {
   if (env.OTEL_SDK_DISABLED?.trim().toLowerCase() === "true") return undefined;
@@ -62,22 +63,22 @@ export function tracingConfigFromEnv(env: Readonly<Record<string, string | undef
   try {
     parsed = new URL(url);
   } catch {
-    throw new Error(`${variable} must be an http(s) URL such as http://collector:4318, got ${JSON.stringify(url)}`);
+    throw new CorralError(ErrorCode.ENVIRONMENT, `${variable} must be an http(s) URL such as http://collector:4318, got ${JSON.stringify(url)}`);
   }
   if (parsed.protocol !== "http:" && parsed.protocol !== "https:") {
-    throw new Error(`${variable} must be an http(s) URL (the host exports OTLP over HTTP only), got ${JSON.stringify(url)}`);
+    throw new CorralError(ErrorCode.ENVIRONMENT, `${variable} must be an http(s) URL (the host exports OTLP over HTTP only), got ${JSON.stringify(url)}`);
   }
   const delay = env.OTEL_BSP_SCHEDULE_DELAY === undefined || env.OTEL_BSP_SCHEDULE_DELAY === "" ? 5000 : Number(env.OTEL_BSP_SCHEDULE_DELAY);
   if (!Number.isInteger(delay) || delay < 0) {
-    throw new Error(`OTEL_BSP_SCHEDULE_DELAY must be a whole number of milliseconds, got ${JSON.stringify(env.OTEL_BSP_SCHEDULE_DELAY)}`);
+    throw new CorralError(ErrorCode.ENVIRONMENT, `OTEL_BSP_SCHEDULE_DELAY must be a whole number of milliseconds, got ${JSON.stringify(env.OTEL_BSP_SCHEDULE_DELAY)}`);
   }
   const samplerName = (env.OTEL_TRACES_SAMPLER?.trim().toLowerCase() || "parentbased_always_on") as SamplerName;
   if (!SAMPLERS.includes(samplerName)) {
-    throw new Error(`OTEL_TRACES_SAMPLER must be one of ${SAMPLERS.join(", ")}, got ${JSON.stringify(env.OTEL_TRACES_SAMPLER)}`);
+    throw new CorralError(ErrorCode.ENVIRONMENT, `OTEL_TRACES_SAMPLER must be one of ${SAMPLERS.join(", ")}, got ${JSON.stringify(env.OTEL_TRACES_SAMPLER)}`);
   }
   const ratio = env.OTEL_TRACES_SAMPLER_ARG === undefined || env.OTEL_TRACES_SAMPLER_ARG.trim() === "" ? 1 : Number(env.OTEL_TRACES_SAMPLER_ARG);
   if (!(ratio >= 0 && ratio <= 1)) {
-    throw new Error(`OTEL_TRACES_SAMPLER_ARG must be a number from 0 to 1 (the fraction of traces kept), got ${JSON.stringify(env.OTEL_TRACES_SAMPLER_ARG)}`);
+    throw new CorralError(ErrorCode.ENVIRONMENT, `OTEL_TRACES_SAMPLER_ARG must be a number from 0 to 1 (the fraction of traces kept), got ${JSON.stringify(env.OTEL_TRACES_SAMPLER_ARG)}`);
   }
   return {
     url,
@@ -98,11 +99,11 @@ function parseHeaders(value: string | undefined, variable: string): Record<strin
   for (const pair of value.split(",")) {
     const equals = pair.indexOf("=");
     const name = pair.slice(0, equals).trim();
-    if (equals < 1 || name === "") throw new Error(`${variable} must be a list of name=value pairs separated by commas, got ${JSON.stringify(value)}`);
+    if (equals < 1 || name === "") throw new CorralError(ErrorCode.ENVIRONMENT, `${variable} must be a list of name=value pairs separated by commas, got ${JSON.stringify(value)}`);
     try {
       out[name.toLowerCase()] = decodeURIComponent(pair.slice(equals + 1).trim());
     } catch {
-      throw new Error(`${variable}: the value of "${name}" is not valid percent-encoding`);
+      throw new CorralError(ErrorCode.ENVIRONMENT, `${variable}: the value of "${name}" is not valid percent-encoding`);
     }
   }
   return out;
