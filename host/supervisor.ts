@@ -15,7 +15,6 @@ import type { DatabaseService, ExitReason } from "./plugin-process.ts";
 import type { MigrateAction } from "../schemas/messages.ts";
 import { sampleTree } from "./process-tree.ts";
 import type { TreeSample } from "./process-tree.ts";
-import type { PluginHandle } from "./plugins/plugin-handle.ts";
 
 export type PluginState = "starting" | "ready" | "restarting" | "failed" | "stopping" | "stopped";
 
@@ -128,7 +127,8 @@ const FATAL_START_CODES: ReadonlySet<string> = new Set([
   ErrorCode.MIGRATION_FAILED,
 ]);
 
-export class Supervisor implements PluginHandle {
+/** A `PluginHandle` (host/plugins/plugin-handle.ts; checked where one is built: host/manager/create-handle.ts). */
+export class Supervisor {
   readonly #options: SupervisorOptions;
   readonly #log: Logger;
   readonly #restartPolicy: RestartPolicy;
