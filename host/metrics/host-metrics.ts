@@ -137,6 +137,8 @@ export class HostMetrics {
     fromHealth("counter", "corral_plugin_disk_write_bytes_total", "Bytes the plugin's processes wrote to storage (/proc/PID/io write_bytes).", [], (p) => one(p.diskWriteBytes));
     fromHealth("gauge", "corral_plugin_requests_in_flight", "Requests handed to the plugin and not yet answered.", [], (p) => one(p.inFlight));
     fromHealth("gauge", "corral_plugin_queue_depth", "Requests waiting for the plugin (when the host queues them).", [], (p) => one(p.queueDepth));
+    fromHealth("counter", "corral_plugin_busy_rejections_total", "Requests refused with 503 because the plugin was busy (when the host queues them).", [], (p) => one(p.busyRejections));
+    fromHealth("gauge", "corral_plugin_instances", "Processes running for the plugin (when it may run several).", [], (p) => one(p.instances));
     fromHealth("gauge", "corral_db_pool_connections", "The plugin's database connections: size (the pool's maximum), open, idle.", ["state"], (p) =>
       p.database === null ? [] : [[{ state: "size" }, p.database.poolSize], [{ state: "open" }, p.database.poolTotal], [{ state: "idle" }, p.database.poolIdle]]);
     fromHealth("gauge", "corral_db_pool_waiting", "Statements waiting for a free database connection.", [], (p) => one(p.database?.poolWaiting ?? null));

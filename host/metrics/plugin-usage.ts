@@ -18,6 +18,10 @@ export interface PluginNumbers {
   readonly inFlight: number;
   /** Requests waiting for a free slot (a queue in front of the plugin), when the host has one. */
   readonly queueDepth: number | null;
+  /** Requests refused because the plugin was busy (503 CORRAL_E_PLUGIN_BUSY), when the host has a queue. */
+  readonly busyRejections: number | null;
+  /** Processes running for the plugin, when it may run several. */
+  readonly instances: number | null;
   readonly database: DatabaseNumbers | null;
   readonly responseCache: CacheNumbers | null;
 }
@@ -51,8 +55,10 @@ export function pluginNumbers(report: PluginReport): PluginNumbers {
     diskReadBytes: report.usage.diskReadBytes,
     diskWriteBytes: report.usage.diskWriteBytes,
     inFlight: report.inFlight,
-    // Added by the instance pool (feat/instances); absent with one plain supervisor.
-    queueDepth: typeof extra.queueDepth === "number" ? extra.queueDepth : null,
+    // Added by the instance pool (feat/instances: queueDepth, busyRejections, instanceCount); absent with one plain supervisor.
+    queueDepth: numberOrNull(extra.queueDepth),
+    busyRejections: numberOrNull(extra.busyRejections),
+    instances: numberOrNull(extra.instanceCount),
     database: databaseNumbers(report.database),
     responseCache: report.responseCache === undefined ? null : report.responseCache,
   };
@@ -70,4 +76,8 @@ function databaseNumbers(database: object | null): DatabaseNumbers | null {
     openTransactions: n("openTransactions"),
     inFlight: n("inFlight"),
   };
+}
+
+function numberOrNull(value: unknown): number | null {
+  return typeof value === "number" ? value : null;
 }

@@ -75,7 +75,7 @@ test("plugin numbers are read from one health() per scrape, and follow it from s
   assert.is(valueOf(s, "corral_cache_hits_total", { plugin: "a", cache: "host" }), 9);
   assert.is(valueOf(s, "corral_cache_bytes", { plugin: "a", cache: "host" }), 300);
 
-  plugins = [plugin("a", { state: "restarting", restarts: 3, rssBytes: null, queueDepth: 7 })];
+  plugins = [plugin("a", { state: "restarting", restarts: 3, rssBytes: null, queueDepth: 7, busyRejections: 2, instanceCount: 3 })];
   s = parseExposition((await metrics.scrape()).body);
   assert.is(valueOf(s, "corral_plugin_state", { plugin: "a", state: "ready" }), undefined, "the old state is gone");
   assert.is(valueOf(s, "corral_plugin_state", { plugin: "a", state: "restarting" }), 1);
@@ -83,6 +83,8 @@ test("plugin numbers are read from one health() per scrape, and follow it from s
   assert.is(valueOf(s, "corral_plugin_memory_rss_bytes", { plugin: "a" }), undefined, "no process, no memory");
   assert.is(valueOf(s, "corral_plugin_state", { plugin: "b" }), undefined, "plugins that left are gone");
   assert.is(valueOf(s, "corral_plugin_queue_depth", { plugin: "a" }), 7);
+  assert.is(valueOf(s, "corral_plugin_busy_rejections_total", { plugin: "a" }), 2);
+  assert.is(valueOf(s, "corral_plugin_instances", { plugin: "a" }), 3);
 });
 
 test("statements are timed per plugin and outcome", async () => {
