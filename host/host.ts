@@ -29,6 +29,7 @@ import { createApp } from "./http/app.ts";
 import { HostMiddleware } from "./http/middleware/host-middleware.ts";
 import { ResponseCache } from "./http/middleware/response-cache.ts";
 import type { Logger } from "./logger.ts";
+import { HostTelemetry } from "./metrics/telemetry.ts";
 import type { RuntimePaths } from "./permission-flags.ts";
 import { deploymentFactory } from "./manager/create-handle.ts";
 import type { DeploymentFactory } from "./manager/create-handle.ts";
@@ -101,6 +102,8 @@ export async function startHost(config: HostConfig): Promise<RunningHost> {
   await mkdir(config.dataDir, { recursive: true });
   const paths = { ...resolveRuntimePaths(config.dataDir, config.env), ...config.runtimeOverrides };
   const basePolicy = await loadPolicy(config.policyFile);
+  // Metrics, the dashboard's series, traces (when OTEL_EXPORTER_OTLP_* is set); health() is read at scrape time.
+  const telemetry = new HostTelemetry({ health: () => health(), env: config.env, hostVersion: HOST_VERSION });
   const secret = await loadHostSecret(config.dataDir, config.env);
   const hostDb = await openHostDatabase({
     ...(config.databaseUrl === undefined ? {} : { databaseUrl: config.databaseUrl }),
@@ -196,6 +199,7 @@ export async function startHost(config: HostConfig): Promise<RunningHost> {
   const access = {
     store: new AccessStore(hostDb.adminPool), audit: new AuditLog(hostDb.adminPool), ring: logRing, limiter: new LoginLimiter(),
     operations: manager,
+    series: telemetry.series,
     trustedOrigins: basePolicy.http.csrf.trustedOrigins,
   };
   const app = createApp({
@@ -206,6 +210,7 @@ export async function startHost(config: HostConfig): Promise<RunningHost> {
     isShuttingDown: () => stopping,
     errorPage: templates.errorPage,
     hooks,
+    telemetry,
     adminToken: admin.token,
     access,
     log,
@@ -222,10 +227,11 @@ export async function startHost(config: HostConfig): Promise<RunningHost> {
       events.unloaded(supervisor, "uninstalled");
       cache.drop(name);
       logRing.drop(name);
+      telemetry.drop(name);
       return result;
     },
   });
-  const middleware = new HostMiddleware({ policy: basePolicy.http, log, cache: responseCache });
+  const middleware = new HostMiddleware({ policy: basePolicy.http, log, cache: responseCache, observer: telemetry });
   const server = createAdaptorServer({ fetch: middleware.wrap(app.fetch) }) as Server;
   await listen(server, config.port, config.hostname);
   const port = (server.address() as AddressInfo).port;
@@ -236,6 +242,8 @@ export async function startHost(config: HostConfig): Promise<RunningHost> {
     isolation: paths.bwrap === null ? "none (bwrap not found)" : "bwrap available",
     database: hostDb.kind,
     adminToken: admin.source,
+    metrics: telemetry.metricsAccess === "off" ? "off" : `/metrics (${telemetry.metricsAccess === "public" ? "no credential" : "admin API token with observe.read"})`,
+    tracing: telemetry.tracesUrl === undefined ? "off" : `OTLP/HTTP to ${telemetry.tracesUrl}`,
   });
 
   log.info("admin access", {
@@ -252,6 +260,7 @@ export async function startHost(config: HostConfig): Promise<RunningHost> {
     policy, paths, hostEnv: config.env, hostDb, secret: secret.key, store, services, log, hostVersion: HOST_VERSION,
     maxFrameBytes: config.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES,
     ...(config.restart === undefined ? {} : { restart: config.restart }),
+    queryObserver: (plugin) => telemetry.queryObserver(plugin),
   });
   const discovery = await discoverPlugins(config.pluginsDir);
   invalid.push(...discovery.invalid);
@@ -324,6 +333,7 @@ export async function startHost(config: HostConfig): Promise<RunningHost> {
       server.closeAllConnections();
       await closeDatabases();
       await serverClosed;
+      await telemetry.close();
       log.info("host stopped");
     })();
     return closing;

@@ -14,6 +14,7 @@ import { PluginProcess } from "./plugin-process.ts";
 import type { DatabaseService, ExitReason } from "./plugin-process.ts";
 import type { MigrateAction } from "../schemas/messages.ts";
 import { sampleTree } from "./process-tree.ts";
+import type { TreeSample } from "./process-tree.ts";
 
 /** `disabled`: the operator turned the plugin off (host/manager/); a supervisor itself never reports it. */
 export type PluginState = "starting" | "ready" | "restarting" | "failed" | "stopping" | "stopped" | "disabled";
@@ -86,6 +87,20 @@ export interface CrashRecord extends ExitReason {
   readonly restartInMs: number | null;
 }
 
+/**
+ * What the plugin's processes have used, summed over every process it has run (a process's last
+ * 200 ms sampling interval before it ended is not counted). For metrics: all only ever grow.
+ */
+export interface PluginUsage {
+  /** Processes spawned: the first start, restarts, and any later start (cold starts). */
+  readonly processStarts: number;
+  /** User + system CPU time of the plugin's process trees. */
+  readonly cpuSeconds: number;
+  /** Bytes its process trees read from and wrote to storage (/proc/PID/io). */
+  readonly diskReadBytes: number;
+  readonly diskWriteBytes: number;
+}
+
 /** What /health shows for one plugin. */
 export interface PluginHealth {
   readonly name: string;
@@ -102,6 +117,8 @@ export interface PluginHealth {
   readonly readySince: string | null;
   /** The plugin's database (role, pool, query counters), for plugins with `"database": true`. */
   readonly database: object | null;
+  /** CPU, disk and process starts, summed over the plugin's processes (metrics read these). */
+  readonly usage: PluginUsage;
 }
 
 /** Deterministic start failures: restarting cannot fix them. */
@@ -129,6 +146,10 @@ export class Supervisor {
   #readySince: Date | null = null;
   #rssBytes: number | null = null;
   #memoryTimer: NodeJS.Timeout | undefined;
+  #processStarts = 0;
+  /** The running process tree's last sample, and the totals of the processes before it. */
+  #lastSample: TreeSample | undefined;
+  #pastUsage = { cpuMs: 0, readBytes: 0, writeBytes: 0 };
   #checkingLiveness = false;
   #released: Promise<void> | undefined;
 
@@ -242,6 +263,18 @@ export class Supervisor {
       failure: this.#failure,
       readySince: this.#readySince?.toISOString() ?? null,
       database: this.#options.database?.describe() ?? null,
+      usage: this.#usage(),
+    };
+  }
+
+  #usage(): PluginUsage {
+    const past = this.#pastUsage;
+    const now = this.#lastSample;
+    return {
+      processStarts: this.#processStarts,
+      cpuSeconds: (past.cpuMs + (now?.cpuMs ?? 0)) / 1000,
+      diskReadBytes: past.readBytes + (now?.readBytes ?? 0),
+      diskWriteBytes: past.writeBytes + (now?.writeBytes ?? 0),
     };
   }
 
@@ -268,6 +301,7 @@ export class Supervisor {
       }),
     });
     this.#process = process;
+    this.#processStarts++;
     void process.exited.then((reason) => this.#onExit(process, reason));
     try {
       await process.start();
@@ -388,8 +422,10 @@ export class Supervisor {
       sampling = true;
       void sampleTree(pid).then((sample) => {
         sampling = false;
-        if (sample === null || this.#process !== process) return;
+        // After #stopMemoryWatch the process's usage is already counted: a late sample would count twice.
+        if (sample === null || this.#process !== process || this.#memoryTimer === undefined) return;
         this.#rssBytes = sample.rssBytes;
+        this.#lastSample = sample;
         if (sample.rssBytes > limitBytes) {
           process.kill("memory-limit",
             `resident memory ${mb(sample.rssBytes)} MB passed the limit of ${mb(limitBytes)} MB ` +
@@ -404,6 +440,16 @@ export class Supervisor {
     clearInterval(this.#memoryTimer);
     this.#memoryTimer = undefined;
     this.#rssBytes = null;
+    // The ended process's usage joins the totals.
+    const last = this.#lastSample;
+    if (last !== undefined) {
+      this.#pastUsage = {
+        cpuMs: this.#pastUsage.cpuMs + last.cpuMs,
+        readBytes: this.#pastUsage.readBytes + last.readBytes,
+        writeBytes: this.#pastUsage.writeBytes + last.writeBytes,
+      };
+      this.#lastSample = undefined;
+    }
   }
 }
 

@@ -6,10 +6,11 @@ import type { QueryMessage, QueryResultMessage, TransactionMessage } from "../..
 import { decodeSqlValues, encodeRows } from "../../schemas/sql-values.ts";
 import type { Logger } from "../logger.ts";
 import type { ConnectionInfo } from "./connect.ts";
+import type { QueryObserver } from "./query-observer.ts";
 import { DatabaseError, isPostgresError } from "./database-error.ts";
 
 /** A `query` message's payload. */
-export type QueryRequest = Pick<QueryMessage, "sql" | "paramsJson" | "transactionId">;
+export type QueryRequest = Pick<QueryMessage, "sql" | "paramsJson" | "transactionId" | "traceparent">;
 /** A `transaction` message's payload. */
 export type TransactionRequest = Pick<TransactionMessage, "action" | "transactionId">;
 /** A `queryResult` message's payload. */
@@ -39,6 +40,8 @@ export interface PluginDatabaseOptions {
   readonly adminPool?: Pool;
   /** Bound to the plugin (logger.forPlugin). */
   readonly logger: Logger;
+  /** Told about every statement (metrics, traces: host/metrics/); none when missing. */
+  readonly observer?: QueryObserver;
 }
 
 /** Counters for metrics and /health. */
@@ -105,6 +108,7 @@ export class PluginDatabase {
   readonly #slowQueryMs: number;
   readonly #queryTimeoutMs: number;
   readonly #connectionTimeoutMs: number;
+  readonly #observer: QueryObserver | undefined;
   readonly #leases = new Set<Lease>();
   readonly #transactions = new Map<number, Lease>();
   #lastTransactionId = 0;
@@ -131,6 +135,7 @@ export class PluginDatabase {
     this.#slowQueryMs = options.slowQueryMs ?? 1000;
     this.#queryTimeoutMs = options.queryTimeoutMs ?? 60_000;
     this.#connectionTimeoutMs = options.connectionTimeoutMs ?? 10_000;
+    this.#observer = options.observer;
     this.#pool = new pg.Pool({
       host: connectionInfo.host,
       port: connectionInfo.port,
@@ -164,6 +169,19 @@ export class PluginDatabase {
    *   DB_QUERY_FAILED when `paramsJson` is not a JSON array of typed values.
    */
   async query(request: QueryRequest): Promise<QueryReply> {
+    if (this.#observer === undefined) return await this.#query(request);
+    const done = this.#observer.started(request.sql, request.traceparent);
+    try {
+      const reply = await this.#query(request);
+      done();
+      return reply;
+    } catch (error) {
+      done(error instanceof DatabaseError ? error.sqlState || error.code : error instanceof CorralError ? error.code : ErrorCode.DB_UNAVAILABLE);
+      throw error;
+    }
+  }
+
+  async #query(request: QueryRequest): Promise<QueryReply> {
     const params = decodeParams(request.paramsJson);
     this.#admit();
     try {

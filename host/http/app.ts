@@ -17,7 +17,10 @@ import { adminAccessRoutes, adminRouterOptions } from "./admin/admin-access.ts";
 import { pluginRoutes } from "./admin/plugin-routes.ts";
 import { managerRoutes } from "./admin/manager-routes.ts";
 import type { PluginOperations } from "../manager/operations.ts";
-import { errorAnswer } from "./error-response.ts";
+import { errorAnswer, errorCodeOf } from "./error-response.ts";
+import { metricsRoutes } from "./admin/metrics-routes.ts";
+import type { HostTelemetry } from "../metrics/telemetry.ts";
+import { metricsEndpoint } from "./metrics-endpoint.ts";
 import { forward } from "./forward.ts";
 import type { SupervisorLookup } from "./forward.ts";
 import { type ErrorResponder, jsonErrors } from "../templates/error-pages.ts";
@@ -43,6 +46,8 @@ export interface AppDependencies {
   readonly errorPage?: ErrorResponder;
   /** Plugins' global request hooks (host/hooks/); none when missing. */
   readonly hooks?: GlobalHooks;
+  /** Metrics, request series and traces (host/metrics/); no /metrics and no series route when missing. */
+  readonly telemetry?: HostTelemetry;
 }
 
 /** The host's routes; serve them through HostMiddleware.wrap(app.fetch), which sets `c.env.exchange`. */
@@ -51,6 +56,7 @@ export function createApp(deps: AppDependencies): Hono<{ Bindings: HostBindings 
   const errorPage = deps.errorPage ?? jsonErrors;
   /** A host error for a page request: HTML for a browser, JSON otherwise, with the host's headers. */
   const sendPage = async (env: HostBindings, error: unknown, plugin?: string): Promise<Response> => {
+    env.exchange.errorCode = errorCodeOf(error);
     const answer = await errorPage(error, env.incoming, env.outgoing, plugin, env.exchange.context.requestId);
     if (!env.outgoing.headersSent) env.outgoing.writeHead(answer.status, env.exchange.hostHeaders(answer.headers));
     env.outgoing.end(answer.body);
@@ -68,11 +74,16 @@ export function createApp(deps: AppDependencies): Hono<{ Bindings: HostBindings 
     return c.json(plugin, plugin.state === "ready" ? 200 : 503);
   });
 
-  app.route("/admin", createAdminApp(adminRouterOptions(deps.adminToken, deps.access, deps.log), [
+  const adminOptions = adminRouterOptions(deps.adminToken, deps.access, deps.log);
+  const authenticate = adminOptions.authenticate;
+  app.route("/admin", createAdminApp(adminOptions, [
     pluginRoutes({ health: deps.health, lookup: deps.lookup, uninstall: deps.uninstall }),
     ...(deps.operations === undefined ? [] : [managerRoutes(deps.operations)]),
     ...adminAccessRoutes(deps.access, deps.health),
+    ...(deps.telemetry === undefined ? [] : [metricsRoutes({ series: deps.telemetry.series, health: deps.health })]),
   ]));
+  const metrics = deps.telemetry === undefined ? undefined : metricsEndpoint(deps.telemetry.metrics, deps.telemetry.metricsAccess, authenticate);
+  if (metrics !== undefined) app.route("/metrics", metrics);
 
   const statics = deps.statics;
   const toPlugin = async (c: { req: { param(name: "name"): string; readonly path: string }; env: HostBindings }) => {

@@ -55,3 +55,8 @@ export function errorAnswer(error: unknown): ErrorAnswer {
   else if (status === 503) headers["retry-after"] = "5";
   return { status, headers, body: JSON.stringify({ error: corral.toJSON() }) };
 }
+
+/** The CORRAL_E_... code a client is answered with for `error` (as errorAnswer decides it). */
+export function errorCodeOf(error: unknown): string {
+  return error instanceof CorralError ? error.code : ErrorCode.HANDLER_FAILED;
+}

@@ -3,7 +3,7 @@
  * chart library, no script. Only numbers reach the markup (labels are formatted here), so the
  * output needs no escaping.
  */
-import type { SeriesPoint } from "../../../admin/request-series.ts";
+import type { SeriesPoint } from "../../../metrics/request-series.ts";
 
 const WIDTH = 600;
 const HEIGHT = 160;

@@ -15,7 +15,7 @@ import type { AuditLog, AuditSink } from "../../../admin/audit-log.ts";
 import { parseAuditQuery } from "../../../admin/audit-log.ts";
 import type { LogRing } from "../../../admin/log-ring.ts";
 import type { LoginLimiter } from "../../../admin/login-limiter.ts";
-import type { RequestSeries } from "../../../admin/request-series.ts";
+import type { RequestSeries } from "../../../metrics/request-series.ts";
 import type { HealthReport } from "../../../health.ts";
 import type { Actor, PluginOperations } from "../../../manager/operations.ts";
 import { errorAnswer } from "../../error-response.ts";
