@@ -43,6 +43,12 @@ export interface PluginManagerOptions {
   readonly installLimits?: InstallLimits;
   /** Whether the host is shutting down: nothing is started then. */
   readonly isStopping: () => boolean;
+  /**
+   * A plugin first appeared at runtime (installed through the admin API, here or on another
+   * host) and was started: the host configures what it reads from manifests once at start
+   * (global hooks) again.
+   */
+  readonly added?: (plugin: ManagedPlugin) => void;
 }
 
 /** Applied migrations that a version lacks, and the status report they were read from. */
@@ -326,6 +332,7 @@ export class PluginManager implements PluginOperations {
         this.#options.events.enabled(created);
         await created.deploy(loaded);
         await created.start();
+        this.#options.added?.(created);
         void this.#learnMigrations(created);
         return;
       }
