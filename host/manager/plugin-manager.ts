@@ -67,6 +67,8 @@ export class PluginManager implements PluginOperations {
   readonly #folders = new Map<string, LoadedManifest>();
   /** Names in load order (a dependency before its dependents). */
   readonly #order: string[] = [];
+  /** Per plugin, the restart generation this host's process reflects (restarts are cluster-wide). */
+  readonly #restartSeen = new Map<string, number>();
   /** One operation at a time per plugin name. */
   readonly #queues = new Map<string, Promise<unknown>>();
 
@@ -95,6 +97,7 @@ export class PluginManager implements PluginOperations {
     if (!this.#order.includes(name)) this.#order.push(name);
     await this.#store.recordFolderVersion(folder.manifest);
     const decision = await this.#store.decision(name);
+    this.#restartSeen.set(name, decision?.restartGeneration ?? 0);
     const loaded = (await this.#desired(name, decision)) ?? folder;
     const plugin = this.#managed(loaded);
     this.#plugins.set(name, plugin);
@@ -194,12 +197,20 @@ export class PluginManager implements PluginOperations {
   async restart(name: string, actor: Actor): Promise<OperationResult> {
     const plugin = this.#require(name);
     if (plugin.isDisabled) throw new CorralError(ErrorCode.OPERATION_INVALID, `"${name}" is disabled; enable it instead of restarting it`);
-    this.#log.forPlugin(name).info("plugin restart asked", { by: actor.name, role: actor.role });
-    const outcome = await this.#serial(name, () => plugin.swap(plugin.loaded, "restart"));
+    // Cluster-wide: the generation tells every host sharing the database (NOTIFY) to restart its own.
+    const outcome = await this.#serial(name, async () => {
+      const generation = await this.#store.bumpRestart(name);
+      this.#restartSeen.set(name, generation);
+      this.#log.forPlugin(name).info("plugin restart asked", { by: actor.name, role: actor.role, generation });
+      return plugin.swap(plugin.loaded, "restart");
+    });
+    await this.#announce([name]);
     if (!outcome.ok) {
-      throw new CorralError(ErrorCode.PLUGIN_UNAVAILABLE, `the new process of "${name}" did not become ready, so the running one keeps serving: ${outcome.error}`);
+      throw new CorralError(ErrorCode.PLUGIN_UNAVAILABLE,
+        `the new process of "${name}" did not become ready on this host, so the running one keeps serving: ${outcome.error}. ` +
+        `Other hosts sharing the database restart theirs too (see their /health lastSwap)`);
     }
-    return { name, message: `restarted "${name}": a new process serves it`, alsoChanged: [] };
+    return { name, message: `restarted "${name}": a new process serves it; other hosts sharing the database restart theirs too`, alsoChanged: [] };
   }
 
   /** Re-reads a plugin's folder and swaps to it (development mode's hot reload). */
@@ -375,6 +386,9 @@ export class PluginManager implements PluginOperations {
         log.warn("the active version is not available on this host; keeping what runs", { active: decision.activeVersion });
         return;
       }
+      // A new process (started, re-enabled or switched below) reflects every restart asked so far.
+      const restartDue = decision.restartGeneration > (this.#restartSeen.get(name) ?? 0);
+      this.#restartSeen.set(name, decision.restartGeneration);
       if (plugin === undefined) {
         // Installed through another host, never in this host's plugins folder.
         const created = this.#managed(loaded);
@@ -398,6 +412,11 @@ export class PluginManager implements PluginOperations {
         const kind: SwapRecord["kind"] = "activate";
         const outcome = await plugin.swap(loaded, kind);
         if (outcome.ok) void this.#learnMigrations(plugin);
+        return;
+      }
+      if (restartDue) {
+        log.info("restarting: asked on another host", { generation: decision.restartGeneration });
+        await plugin.swap(plugin.loaded, "restart");
       }
     });
   }
