@@ -9,7 +9,7 @@ import { suite } from "uvu";
 import * as assert from "uvu/assert";
 import { eventually, FIXTURES, startTestHost } from "../helpers/host.ts";
 import type { TestHost } from "../helpers/host.ts";
-import { adminGet, adminPost, forgetManagerRows, openManagerAdmin } from "../helpers/manager.ts";
+import { adminGet, adminPost, forgetManagerRows, healthOf, openManagerAdmin } from "../helpers/manager.ts";
 
 const PLUGIN = "mgr-base";
 const test = suite("manager: two hosts");
@@ -48,7 +48,7 @@ test("disable, enable, install and activate on A reach B", async () => {
   assert.is(restarted.status, 200, JSON.stringify(restarted.json));
   assert.is.not(await processServing(a), beforeA, "A restarted its process");
   await eventually(async () => (await processServing(b)) !== beforeB || undefined, 5000, "B restarts its process after the restart on A");
-  assert.is(b.host.health().plugins.find((p) => p.name === PLUGIN)?.restarts, 0, "by a swap, not a crash");
+  assert.is(healthOf(b, PLUGIN).restarts, 0, "by a swap, not a crash");
 
   // A new version in a folder only A's operator has; removed before it is activated.
   const source = await mkdtemp(join(tmpdir(), "corral-mgr-install-"));
