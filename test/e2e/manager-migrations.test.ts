@@ -1,9 +1,10 @@
 // End to end: no silent schema downgrade. mgr-db 1.0.0 (migration 0001) runs; 1.1.0 adds 0002
-// with a down(), 1.2.0 the same 0002 without one, 1.0.1 is 0001 only and never run by any host.
+// with a down(), 1.2.0 the same 0002 without one, 1.0.1 and 1.0.2 are 0001 only and never run before.
 // Going back refuses with 409 CORRAL_E_MIGRATIONS_MISSING naming 0002 while the newer version
 // keeps serving; undoMigrations runs the down (the column is gone, read in Postgres); without a
 // down the refusal says which migration lacks it and what was undone; a version never run is
-// refused the same way (its start checks before migrating), and its migrations are then known.
+// refused the same way (its start checks before migrating), its migrations are then known, and
+// undoMigrations works for it on the first try.
 import { cp, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -71,6 +72,7 @@ test("going back refuses while 0002 is applied; undoMigrations runs its down", a
   await install(t, "1.1.0", `${ITEMS}\n  ${WITH_TAG.replace("DOWN", `down: (db) => db.schema.alterTable("items").dropColumn("tag").execute(),`)}`);
   await install(t, "1.2.0", `${ITEMS}\n  ${WITH_TAG.replace("DOWN", "")}`);
   await install(t, "1.0.1", ITEMS);
+  await install(t, "1.0.2", ITEMS);
 
   const up = await adminPost(t, `/plugins/${PLUGIN}/activate`, { version: "1.1.0" });
   assert.is(up.status, 200, JSON.stringify(up.json));
@@ -90,6 +92,14 @@ test("going back refuses while 0002 is applied; undoMigrations runs its down", a
   assert.is(await served(t), "1.0.0");
   assert.not.ok(await hasTag(), "the down ran: the column is gone");
   assert.equal(await applied(), ["0001_items"]);
+
+  // A version never run, with undoMigrations at once: its refusal teaches its migrations, then the down runs.
+  assert.is((await adminPost(t, `/plugins/${PLUGIN}/activate`, { version: "1.1.0" })).status, 200);
+  assert.ok(await hasTag());
+  const learnt = await adminPost(t, `/plugins/${PLUGIN}/activate`, { version: "1.0.2", undoMigrations: true });
+  assert.is(learnt.status, 200, JSON.stringify(learnt.json));
+  assert.is(await served(t), "1.0.2");
+  assert.not.ok(await hasTag(), "the down ran");
 });
 
 test("a 0002 without down is refused, saying so and what was undone; a version never run is refused naming 0002", async () => {
