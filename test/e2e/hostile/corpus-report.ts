@@ -20,6 +20,7 @@ export interface CaseReport {
 }
 
 const reports: CaseReport[] = [];
+let published = false;
 
 export function record(report: CaseReport): void {
   reports.push(report);
@@ -53,7 +54,8 @@ function table(): string {
 
 /** Prints the report and, when asked, writes it into the doc between the markers. */
 export function publish(): void {
-  if (reports.length === 0) return;
+  if (reports.length === 0 || published) return;
+  published = true;
   console.log(`\nhostile corpus: ${reports.length} attacks, all contained`);
   for (const r of reports) {
     const ms = r.containMs === null ? "-" : `${Math.round(r.containMs)} ms`;

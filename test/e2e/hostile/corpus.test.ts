@@ -74,7 +74,6 @@ corpus.after(async (ctx) => {
   ctx.upstream.close();
   ctx.other.close();
   await rm(ctx.work, { recursive: true, force: true });
-  publish();
 });
 
 function listen(port: number, handle: (url: string, res: import("node:http").ServerResponse) => void): Promise<Server> {
@@ -385,4 +384,105 @@ corpus("forged frames through the runner's own socket each end only that plugin"
   }
 });
 
+// ---- Floods and slow reads -----------------------------------------------------------------
+
+/** Asks the bystander every 50 ms while `during` runs; all must answer 200. */
+async function bystanderThroughout(t: TestHost, during: Promise<unknown>, when: string): Promise<void> {
+  let done = false;
+  void during.finally(() => (done = true));
+  do {
+    await bystanderAnswers(t, when);
+    await new Promise((r) => setTimeout(r, 50));
+  } while (!done);
+}
+
+corpus("a flood of log records through the SDK: over 1000/s dropped, with one warning per second", async ({ t }) => {
+  await ready(t, "hos-log-flood");
+  const from = t.logs.length;
+  const started = Date.now();
+  assert.is(await (await fetch(`${t.url}/plugins/hos-log-flood/flood/1500`)).text(), "flooding");
+  const note = await eventually(() => t.logs.slice(from).find((r) => r.plugin === "hos-log-flood" && r.message.startsWith("dropped ")), 5000, "a dropped-records warning");
+  await bystanderThroughout(t, new Promise((r) => setTimeout(r, 1500)), "during the log flood");
+  const written = t.logs.slice(from).filter((r) => r.plugin === "hos-log-flood" && /^flood (record|stdout)/.test(r.message)).length;
+  // 1500 ms at 1000/s plus the 2000-record burst (and slack for the second it started in).
+  assert.ok(written <= 2000 + 3 * 1000, `at most the burst plus the rate was written (${written})`);
+  assert.ok(written > 0, "records within the limit are written");
+  assert.is((await pluginHealth(t, "hos-log-flood")).state, "ready", "a plugin over the log rate is throttled, not ended");
+  record({ attack: "log flood through the SDK (ctx.log + console.log, ~20k/s)", plugin: "hos-log-flood", outcome: `throttled to 1000 records/s (burst 2000), the rest dropped with a warning: "${note.message}"`, containMs: Date.parse(note.time) - started, until: "answer" });
+});
+
+corpus("a flood of raw log frames far past the limit ends the plugin", async ({ t }) => {
+  const before = await ready(t, "hos-frame-flood");
+  const started = Date.now();
+  const flood = fetch(`${t.url}/plugins/hos-frame-flood/logs/3000`).then((r) => r.text());
+  await bystanderThroughout(t, nextExit(t, "hos-frame-flood", before.lastExit?.at ?? null), "during the raw log flood");
+  await flood;
+  const after = await pluginHealth(t, "hos-frame-flood");
+  assert.is(after.lastExit!.kind, "protocol-violation");
+  assert.match(after.lastExit!.message, /log flood: more than 50000 records/);
+  record({ attack: "flood of raw log frames on fd 3 (bypassing the SDK)", plugin: "hos-frame-flood", outcome: `killed: ${after.lastExit!.message}; restarted`, containMs: Date.parse(after.lastExit!.at) - started, until: "process gone" });
+});
+
+corpus("a flood of frames that answer nothing ends the plugin at the first repeat", async ({ t }) => {
+  const before = await ready(t, "hos-frame-flood");
+  const started = Date.now();
+  const res = await fetch(`${t.url}/plugins/hos-frame-flood/pongs/3000`);
+  assert.is(res.status, 502, "the flooding request is answered when the plugin is ended");
+  const after = await nextExit(t, "hos-frame-flood", before.lastExit?.at ?? null);
+  assert.is(after.lastExit!.kind, "protocol-violation");
+  assert.match(after.lastExit!.message, /pong to id \d+, which is not waiting for an answer/);
+  await bystanderAnswers(t, "after the frame flood");
+  record({ attack: "flood of well-formed pong frames for a used id (~10^6/s)", plugin: "hos-frame-flood", outcome: `killed at the first unexpected answer: ${after.lastExit!.message}; restarted`, containMs: Date.parse(after.lastExit!.at) - started, until: "process gone" });
+});
+
+corpus("a plugin that stops reading fd 3: every upload is answered, the process is replaced", async ({ t }) => {
+  const before = await ready(t, "hos-slow-read");
+  assert.is(await (await fetch(`${t.url}/plugins/hos-slow-read/stop-reading`)).text(), "no longer reading");
+  const started = Date.now();
+  const body = new Uint8Array(4 * MiB);
+  const statuses = await Promise.all(Array.from({ length: 6 }, () =>
+    fetch(`${t.url}/plugins/hos-slow-read/upload`, { method: "POST", body }).then(async (r) => r.ok ? `${r.status} (the restarted process)` : `${r.status} ${await errorCode(r)}`)));
+  const answeredMs = Date.now() - started;
+  for (const status of statuses) assert.match(status, /^(504 CORRAL_E_REQUEST_TIMEOUT|502 CORRAL_E_PLUGIN_CRASHED|503 CORRAL_E_PLUGIN_UNAVAILABLE|200 \(the restarted process\))$/);
+  const after = await nextExit(t, "hos-slow-read", before.lastExit?.at ?? null);
+  assert.is(isAlive(before.pid!), false, "the process that stopped reading is gone");
+  await bystanderAnswers(t, "after the slow reader");
+  record({ attack: "stops reading fd 3, then 6 × 4 MiB uploads", plugin: "hos-slow-read", outcome: `every upload answered (${[...new Set(statuses)].join(", ")}); process ended (${after.lastExit!.kind}: ${after.lastExit!.message.slice(0, 90)}), restarted`, containMs: Math.max(answeredMs, Date.parse(after.lastExit!.at) - started), until: "process gone" });
+});
+
 corpus.run();
+
+// An endless loop at module load needs its own host: the start timeout is per host, and a short
+// one would be unfair to the many plugins the corpus host starts at once.
+const atLoad = suite<{ t: TestHost }>("hostile corpus: endless loop at module load");
+
+atLoad.before(async (ctx) => {
+  ctx.t = await startTestHost({
+    plugins: ["hos-bystander", "hos-loop-load"],
+    policy: { startTimeoutMs: 1500 },
+    restart: { baseDelayMs: 50, maxDelayMs: 100, maxCrashes: 2, windowMs: 60_000 },
+  });
+});
+atLoad.after(async (ctx) => {
+  await ctx.t.close();
+  // The last suite of the file prints the whole corpus's report.
+  publish();
+});
+
+atLoad("an endless loop at module load: killed at the start timeout, retried, then failed", async ({ t }) => {
+  const failed = await eventually(async () => {
+    const h = await pluginHealth(t, "hos-loop-load");
+    return h.state === "failed" ? h : undefined;
+  }, 20_000, "hos-loop-load to be failed");
+  assert.is(failed.lastExit!.kind, "start-timeout");
+  assert.match(failed.failure!, /crashed 2 times/);
+  assert.is(failed.pid === null || !isAlive(failed.pid), true, "no spinning process is left");
+  const res = await fetch(`${t.url}/plugins/hos-loop-load/`);
+  assert.is(res.status, 503);
+  await bystanderAnswers(t, "beside the plugin stuck at load");
+  const { uptimeMs } = await (await fetch(`${t.url}/health`)).json() as { uptimeMs: number };
+  const startedAt = Date.now() - uptimeMs;
+  record({ attack: "endless loop at module load", plugin: "hos-loop-load", outcome: `killed at startTimeoutMs (1500) each start (start-timeout), failed after 2: "${failed.failure!.slice(0, 60)}…"; 503 CORRAL_E_PLUGIN_FAILED`, containMs: Date.parse(failed.lastExit!.at) - startedAt, until: "marked failed" });
+});
+
+atLoad.run();
