@@ -56,7 +56,7 @@ function table(): string {
 export function publish(): void {
   if (reports.length === 0 || published) return;
   published = true;
-  console.log(`\nhostile corpus: ${reports.length} attacks, all contained`);
+  console.log(`\nhostile corpus: ${reports.length} attacks, each contained`);
   for (const r of reports) {
     const ms = r.containMs === null ? "-" : `${Math.round(r.containMs)} ms`;
     console.log(`  ${r.attack.padEnd(58)} ${ms.padStart(8)}  ${r.outcome}`);
