@@ -27,7 +27,8 @@ import { createApp } from "./http/app.ts";
 import { HostMiddleware } from "./http/middleware/host-middleware.ts";
 import { ResponseCache } from "./http/middleware/response-cache.ts";
 import type { Logger } from "./logger.ts";
-import { buildLaunchPlan, describeGrants } from "./permission-flags.ts";
+import { buildLaunchPlan, describeGrants, withInspector } from "./permission-flags.ts";
+import { newHostId, StateHistoryStore } from "./monitoring/state-history-store.ts";
 import type { RuntimePaths } from "./permission-flags.ts";
 import { loadPolicy, withRuntimeDenies } from "./policy.ts";
 import { resolveLoadOrder } from "./plugins/resolve-load-order.ts";
@@ -112,6 +113,8 @@ export async function startHost(config: HostConfig): Promise<RunningHost> {
     throw error;
   }
   const store = new PluginStore(hostDb.adminPool);
+  const stateHistory = new StateHistoryStore(hostDb.adminPool, newHostId());
+  let startedAll = false;
 
   const supervisors = new Map<string, Supervisor>();
   // Host services plugins may call (events, extension points, cache...); each feature registers its own.
@@ -161,6 +164,12 @@ export async function startHost(config: HostConfig): Promise<RunningHost> {
     hooks,
     adminToken: admin.token,
     log,
+    isStarted: () => startedAll,
+    monitor: {
+      lookup: (name) => supervisors.get(name),
+      storedHistory: (name, limit) => stateHistory.list(name, limit),
+      dataDir: config.dataDir,
+    },
     uninstall: async (name, purge) => {
       const supervisor = supervisors.get(name);
       if (supervisor === undefined) throw new CorralError(ErrorCode.PLUGIN_NOT_FOUND, `no plugin named "${name}" is installed`);
@@ -244,7 +253,10 @@ export async function startHost(config: HostConfig): Promise<RunningHost> {
         ...(config.restart === undefined ? {} : { restart: config.restart }),
         ...(database === undefined ? {} : { database }),
         services,
-        onStateChange: (state) => {
+        ping: policy.monitoring,
+        inspectorPlan: withInspector(plan, paths),
+        onStateChange: (state, change) => {
+          pluginLog.info("plugin state", { from: change.from, to: change.to, reason: change.reason });
           states.notify(name, state);
           events.stateChanged(name, state);
           // A new process may answer differently: its cached answers go with the old one.
@@ -252,6 +264,8 @@ export async function startHost(config: HostConfig): Promise<RunningHost> {
           if (supervisorsStopped) return;
           store.recordState(name, state).catch((error: unknown) =>
             pluginLog.warn("could not record the plugin's state", { state, error: (error as Error).message }));
+          stateHistory.record(name, change).catch((error: unknown) =>
+            pluginLog.warn("could not record the plugin's state history", { state, error: (error as Error).message }));
         },
       }));
     } catch (error) {
@@ -266,6 +280,7 @@ export async function startHost(config: HostConfig): Promise<RunningHost> {
   hooks.configure([...supervisors.values()].map((s) => s.manifest));
   // Each plugin starts once the plugins it needs are ready; unrelated plugins start side by side.
   const started = startInOrder(resolution.order, { supervisors, refusedAtSetup, states, isStopping: () => stopping, onBlocked: holdBack }).then(() => {
+    startedAll = true;
     log.info("plugins started", { ready: [...supervisors.values()].filter((s) => s.state === "ready").map((s) => s.name) });
   });
 

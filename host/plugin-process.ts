@@ -97,6 +97,8 @@ interface Pending<T> {
 
 const INIT_ID = 1;
 const STDERR_TAIL_LINES = 20;
+/** Deno's line on stderr when it runs with --inspect. */
+const INSPECTOR_LINE = /^Debugger listening on (ws:\/\/\S+)/;
 const HEAP_LIMIT_PATTERN = /Reached heap limit|JavaScript heap out of memory|Fatal JavaScript out of memory/;
 
 /** A spawned plugin; create one per start, never restart the same object. */
@@ -121,6 +123,7 @@ export class PluginProcess {
   #stopReason: string | undefined;
   readonly #stderrTail: string[] = [];
   #exitReason: ExitReason | undefined;
+  #inspectorUrl: string | undefined;
   readonly #exited: Promise<ExitReason>;
   #resolveExited!: (reason: ExitReason) => void;
 
@@ -134,6 +137,11 @@ export class PluginProcess {
   /** The OS process id of the outermost process (prlimit/bwrap/deno), once spawned. */
   get pid(): number | undefined {
     return this.#child?.pid;
+  }
+
+  /** The V8 inspector's WebSocket URL, for a process launched with --inspect (host/profiling/). */
+  get inspectorUrl(): string | undefined {
+    return this.#inspectorUrl;
   }
 
   /** Requests sent and not yet answered. */
@@ -536,6 +544,7 @@ export class PluginProcess {
     const stderr = new LineSplitter((line) => {
       // Kept even when passed through: the heap-limit verdict reads it.
       this.#stderrTail.push(line);
+      this.#inspectorUrl ??= INSPECTOR_LINE.exec(line)?.[1];
       if (this.#stderrTail.length > STDERR_TAIL_LINES) this.#stderrTail.shift();
       if (output === undefined) this.#log.warn(line, { stream: "stderr" });
     });

@@ -101,6 +101,10 @@ export const ErrorCode = {
   COMMAND_UNKNOWN: "CORRAL_E_COMMAND_UNKNOWN",
   /** A cache entry (key and JSON value) is larger than the plugin's whole cache (`cache.maxBytes`). */
   CACHE_TOO_LARGE: "CORRAL_E_CACHE_TOO_LARGE",
+  /** The plugin's V8 inspector could not be reached or refused a command (debugging, CPU profiles). */
+  INSPECTOR_FAILED: "CORRAL_E_INSPECTOR_FAILED",
+  /** A CPU profile request was malformed (e.g. `seconds` not a number from 0.1 to 300). */
+  PROFILE_INVALID: "CORRAL_E_PROFILE_INVALID",
 } as const;
 
 /** One of the values of {@linkcode ErrorCode}. */

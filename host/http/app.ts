@@ -13,6 +13,9 @@ import type { StaticCatalog } from "../static/catalog.ts";
 import { serveStatic, staticMountOf } from "../static/serve-static.ts";
 import { bootstrapTokenAuth, createAdminApp } from "./admin/admin-app.ts";
 import { pluginRoutes } from "./admin/plugin-routes.ts";
+import { monitorRoutes } from "./admin/monitor-routes.ts";
+import type { MonitorRoutesDependencies } from "./admin/monitor-routes.ts";
+import { readiness } from "../monitoring/readiness.ts";
 import { errorAnswer } from "./error-response.ts";
 import { forward } from "./forward.ts";
 import type { SupervisorLookup } from "./forward.ts";
@@ -35,6 +38,10 @@ export interface AppDependencies {
   readonly errorPage?: ErrorResponder;
   /** Plugins' global request hooks (host/hooks/); none when missing. */
   readonly hooks?: GlobalHooks;
+  /** State history, inspector and profiles (host/monitoring/, host/profiling/); no such routes when missing. */
+  readonly monitor?: MonitorRoutesDependencies;
+  /** Whether every plugin has had its first start (host.started resolved), for /health/ready. */
+  readonly isStarted?: () => boolean;
 }
 
 /** The host's routes; serve them through HostMiddleware.wrap(app.fetch), which sets `c.env.exchange`. */
@@ -54,14 +61,25 @@ export function createApp(deps: AppDependencies): Hono<{ Bindings: HostBindings 
     return c.json(report, report.status === "stopping" ? 503 : 200);
   });
 
+  // For a load balancer: live = the host process answers; ready = it accepts traffic (docs/health-and-profiling.md).
+  app.get("/health/live", (c) => c.json({ status: "live" }));
+  app.get("/health/ready", (c) => {
+    const answer = readiness({
+      started: deps.isStarted?.() ?? true, stopping: deps.isShuttingDown(), plugins: deps.health().plugins, required: c.req.query("plugins"),
+    });
+    return c.json(answer, answer.ready ? 200 : 503);
+  });
+
   app.get("/health/plugins/:name", (c) => {
     const plugin = deps.health().plugins.find((p) => p.name === c.req.param("name"));
     if (plugin === undefined) return sendError(c.env, notFound(c.req.param("name")));
-    return c.json(plugin, plugin.state === "ready" ? 200 : 503);
+    const history = deps.monitor?.lookup(plugin.name)?.history();
+    return c.json(history === undefined ? plugin : { ...plugin, history }, plugin.state === "ready" ? 200 : 503);
   });
 
   app.route("/admin", createAdminApp(bootstrapTokenAuth(deps.adminToken), [
     pluginRoutes({ health: deps.health, lookup: deps.lookup, uninstall: deps.uninstall }),
+    ...(deps.monitor === undefined ? [] : [monitorRoutes(deps.monitor)]),
   ]));
 
   const statics = deps.statics;

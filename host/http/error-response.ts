@@ -24,6 +24,8 @@ const STATUS_BY_CODE: Partial<Record<ErrorCodeValue, number>> = {
   [ErrorCode.STATIC_NOT_FOUND]: 404,
   [ErrorCode.METHOD_NOT_ALLOWED]: 405,
   [ErrorCode.HOOK_FAILED]: 503,
+  [ErrorCode.INSPECTOR_FAILED]: 502,
+  [ErrorCode.PROFILE_INVALID]: 400,
 };
 
 export interface ErrorAnswer {

@@ -32,6 +32,17 @@ export interface PluginDatabasesTable {
   created_at: CreatedAt;
 }
 
+/** corral.plugin_state_history: each plugin state change a host saw (host/monitoring/). */
+export interface PluginStateHistoryTable {
+  readonly id: Generated<string>;
+  plugin: string;
+  host_id: string;
+  at: CreatedAt;
+  from_state: string;
+  to_state: string;
+  reason: string;
+}
+
 /**
  * The host's tables, keyed as Kysely expects for a schema-qualified name.
  *
@@ -45,4 +56,5 @@ export interface HostTables {
   "corral.plugins": PluginsTable;
   "corral.plugin_versions": PluginVersionsTable;
   "corral.plugin_databases": PluginDatabasesTable;
+  "corral.plugin_state_history": PluginStateHistoryTable;
 }
