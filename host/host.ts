@@ -253,7 +253,7 @@ export async function startHost(config: HostConfig): Promise<RunningHost> {
         ...(config.restart === undefined ? {} : { restart: config.restart }),
         ...(database === undefined ? {} : { database }),
         services,
-        ping: policy.monitoring,
+        ping: { intervalMs: policy.monitoring.pingIntervalMs, timeoutMs: policy.monitoring.pingTimeoutMs },
         inspectorPlan: withInspector(plan, paths),
         onStateChange: (state, change) => {
           pluginLog.info("plugin state", { from: change.from, to: change.to, reason: change.reason });
