@@ -254,6 +254,7 @@ export async function startHost(config: HostConfig): Promise<RunningHost> {
         ...(database === undefined ? {} : { database }),
         services,
         ping: { intervalMs: policy.monitoring.pingIntervalMs, timeoutMs: policy.monitoring.pingTimeoutMs },
+        pingTimeoutMs: policy.monitoring.pingTimeoutMs,
         inspectorPlan: withInspector(plan, paths),
         onStateChange: (state, change) => {
           pluginLog.info("plugin state", { from: change.from, to: change.to, reason: change.reason });
