@@ -14,11 +14,9 @@ import { PluginProcess } from "./plugin-process.ts";
 import type { DatabaseService, ExitReason } from "./plugin-process.ts";
 import type { MigrateAction } from "../schemas/messages.ts";
 import { sampleTree } from "./process-tree.ts";
-import type { TreeSample } from "./process-tree.ts";
 import { startPingLoop } from "./monitoring/ping-loop.ts";
 import { StateHistory } from "./monitoring/state-history.ts";
 import type { StateChange } from "./monitoring/state-history.ts";
-import type { PluginHandle } from "./plugins/plugin-handle.ts";
 
 export type PluginState = "starting" | "ready" | "restarting" | "failed" | "stopping" | "stopped";
 
@@ -114,8 +112,6 @@ export interface PluginHealth {
   readonly lastError: { readonly at: string; readonly message: string } | null;
   /** Round trip of the last answered liveness ping, and when it was answered. */
   readonly ping: { readonly latencyMs: number; readonly at: string } | null;
-  /** The process tree's last sample (RSS, CPU time, disk I/O), while ready. */
-  readonly resources: Omit<TreeSample, "pids"> | null;
   /** The V8 inspector, while debugging is on: its WebSocket URL (loopback) once known. */
   readonly inspector: { readonly url: string | null } | null;
 }
@@ -127,7 +123,8 @@ const FATAL_START_CODES: ReadonlySet<string> = new Set([
   ErrorCode.MIGRATION_FAILED,
 ]);
 
-export class Supervisor implements PluginHandle {
+/** A `PluginHandle` (host/plugins/plugin-handle.ts; checked where one is built: host/manager/create-handle.ts). */
+export class Supervisor {
   readonly #options: SupervisorOptions;
   readonly #log: Logger;
   readonly #restartPolicy: RestartPolicy;
@@ -149,7 +146,6 @@ export class Supervisor implements PluginHandle {
   readonly #history = new StateHistory();
   #lastError: { at: string; message: string } | null = null;
   #ping: { latencyMs: number; at: string } | null = null;
-  #sample: TreeSample | null = null;
   #stopPing: (() => void) | undefined;
   #inspect = false;
 
@@ -307,9 +303,6 @@ export class Supervisor implements PluginHandle {
       database: this.#options.database?.describe() ?? null,
       lastError: this.#lastError,
       ping: process?.ready ? this.#ping : null,
-      resources: process?.ready && this.#sample !== null
-        ? { rssBytes: this.#sample.rssBytes, cpuMs: this.#sample.cpuMs, readBytes: this.#sample.readBytes, writeBytes: this.#sample.writeBytes }
-        : null,
       inspector: this.#inspect ? { url: this.inspectorUrl ?? null } : null,
     };
   }
@@ -466,7 +459,6 @@ export class Supervisor implements PluginHandle {
         sampling = false;
         if (sample === null || this.#process !== process) return;
         this.#rssBytes = sample.rssBytes;
-        this.#sample = sample;
         if (sample.rssBytes > limitBytes) {
           process.kill("memory-limit",
             `resident memory ${mb(sample.rssBytes)} MB passed the limit of ${mb(limitBytes)} MB ` +
@@ -481,7 +473,6 @@ export class Supervisor implements PluginHandle {
     clearInterval(this.#memoryTimer);
     this.#memoryTimer = undefined;
     this.#rssBytes = null;
-    this.#sample = null;
   }
 
   /** Periodic liveness pings while ready: two missed in a row kill the process as unresponsive. */

@@ -9,7 +9,6 @@ import { Kysely, PostgresDialect } from "kysely";
 import type { Pool } from "pg";
 import type { HostTables } from "../db/host-migrations/tables.ts";
 import type { StateChange } from "./state-history.ts";
-import type { PluginState } from "../supervisor.ts";
 
 /** Rows kept per plugin; older ones are deleted as new ones arrive. */
 export const STATE_HISTORY_RETAINED = 500;
@@ -57,7 +56,7 @@ export class StateHistoryStore {
     const rows = await this.#db.selectFrom("corral.plugin_state_history").selectAll()
       .where("plugin", "=", plugin).orderBy("id", "desc").limit(limit).execute();
     return rows.reverse().map((row) => ({
-      at: new Date(row.at).toISOString(), from: row.from_state as PluginState, to: row.to_state as PluginState,
+      at: new Date(row.at).toISOString(), from: row.from_state, to: row.to_state,
       reason: row.reason, hostId: row.host_id,
     }));
   }

@@ -3,13 +3,15 @@
  * admin API. Bounded: an endlessly crashing plugin must not grow the host's memory; the host
  * database keeps a longer (also bounded) record.
  */
-import type { PluginState } from "../supervisor.ts";
-
-/** One state change: from what, to what, when, and why (crash reason, limit, operator action...). */
+/**
+ * One state change: from what, to what, when, and why (crash reason, limit, operator action...).
+ * States are the supervisor's `PluginState` names, typed as text here so this module does not
+ * import the supervisor that imports it.
+ */
 export interface StateChange {
   readonly at: string;
-  readonly from: PluginState;
-  readonly to: PluginState;
+  readonly from: string;
+  readonly to: string;
   readonly reason: string;
 }
 

@@ -11,7 +11,7 @@ interface Health {
   name: string; state: string; pid: number | null; restarts: number;
   lastError: { at: string; message: string } | null;
   ping: { latencyMs: number; at: string } | null;
-  resources: { rssBytes: number; cpuMs: number; readBytes: number; writeBytes: number } | null;
+  rssBytes: number | null;
   history?: Change[];
 }
 
@@ -34,14 +34,13 @@ async function pluginHealth(t: TestHost, name: string): Promise<{ status: number
   return { status: res.status, body: await res.json() as Health };
 }
 
-monitor("a ready plugin is pinged: health shows the ping latency, resources and why it is ready", async ({ t }) => {
+monitor("a ready plugin is pinged: health shows the ping latency and why it is ready", async ({ t }) => {
   const health = await eventually(async () => {
     const { body } = await pluginHealth(t, "mon-busy");
-    return body.ping !== null && body.resources !== null ? body : undefined;
+    return body.ping !== null && body.rssBytes !== null ? body : undefined;
   }, 5000, "a ping and a resource sample");
   assert.ok(health.ping!.latencyMs >= 0 && Number.isFinite(health.ping!.latencyMs), "latency is a number of ms");
-  assert.ok(health.resources!.rssBytes > 1024 * 1024, "RSS is sampled");
-  assert.ok(health.resources!.cpuMs > 0, "CPU time is sampled");
+  assert.ok(health.rssBytes! > 1024 * 1024, "RSS is sampled");
   const last = health.history!.at(-1)!;
   assert.is(last.to, "ready");
   assert.match(last.reason, new RegExp(`process ${health.pid} is ready`));
