@@ -40,19 +40,42 @@ export interface ProfileResult {
 /** How long to wait for Deno's "Debugger listening on" line once the process is ready. */
 const URL_WAIT_MS = 3000;
 
+/**
+ * One debugging action per plugin at a time: two profiles at once would otherwise turn the
+ * inspector off under each other, and a debug-on during a profile would be undone by its end.
+ */
+const busy = new Map<string, Promise<unknown>>();
+
+function oneAtATime<T>(name: string, action: () => Promise<T>): Promise<T> {
+  const previous = busy.get(name) ?? Promise.resolve();
+  const next = previous.catch(() => {}).then(action);
+  const settled = next.catch(() => {});
+  busy.set(name, settled);
+  void settled.then(() => {
+    if (busy.get(name) === settled) busy.delete(name);
+  });
+  return next;
+}
+
 /** Turns the inspector on (restarting the plugin unless it already runs with it) and says where it listens. */
-export async function startDebugging(plugin: Debuggable, reason = "operator: inspector turned on"): Promise<InspectorInfo> {
-  await plugin.setInspector(true, reason);
-  return inspectorInfo(plugin, await waitForUrl(plugin));
+export function startDebugging(plugin: Debuggable, reason = "operator: inspector turned on"): Promise<InspectorInfo> {
+  return oneAtATime(plugin.name, async () => {
+    await plugin.setInspector(true, reason);
+    return inspectorInfo(plugin, await waitForUrl(plugin));
+  });
 }
 
 /** Turns the inspector off (restarting the plugin when it was on). */
-export async function stopDebugging(plugin: Debuggable, reason = "operator: inspector turned off"): Promise<void> {
-  await plugin.setInspector(false, reason);
+export function stopDebugging(plugin: Debuggable, reason = "operator: inspector turned off"): Promise<void> {
+  return oneAtATime(plugin.name, () => plugin.setInspector(false, reason));
 }
 
 /** Profiles the plugin for `seconds` and saves the profile under `<dataDir>/profiles/`. */
-export async function profilePlugin(plugin: Debuggable, seconds: number, dataDir: string): Promise<ProfileResult> {
+export function profilePlugin(plugin: Debuggable, seconds: number, dataDir: string): Promise<ProfileResult> {
+  return oneAtATime(plugin.name, () => profileNow(plugin, seconds, dataDir));
+}
+
+async function profileNow(plugin: Debuggable, seconds: number, dataDir: string): Promise<ProfileResult> {
   const restarted = !plugin.inspecting;
   if (restarted) await plugin.setInspector(true, `operator: inspector turned on for a ${seconds} s CPU profile`);
   try {
