@@ -30,6 +30,8 @@ import { HostMiddleware } from "./http/middleware/host-middleware.ts";
 import { ResponseCache } from "./http/middleware/response-cache.ts";
 import type { Logger } from "./logger.ts";
 import { HostTelemetry } from "./metrics/telemetry.ts";
+import { newHostId, StateHistoryStore } from "./monitoring/state-history-store.ts";
+import type { StateChange } from "./monitoring/state-history.ts";
 import type { RuntimePaths } from "./permission-flags.ts";
 import { deploymentFactory } from "./manager/create-handle.ts";
 import type { DeploymentFactory } from "./manager/create-handle.ts";
@@ -50,7 +52,7 @@ import { ServiceRegistry } from "./services/registry.ts";
 import { StaticCatalog } from "./static/catalog.ts";
 import { createHostTemplates } from "./templates/host-templates.ts";
 import { uninstallPlugin } from "./uninstall.ts";
-import type { RestartPolicy } from "./supervisor.ts";
+import type { PluginState, RestartPolicy } from "./supervisor.ts";
 import { HOST_VERSION } from "./version.ts";
 
 export interface HostConfig {
@@ -123,6 +125,8 @@ export async function startHost(config: HostConfig): Promise<RunningHost> {
     throw error;
   }
   const store = new PluginStore(hostDb.adminPool);
+  const stateHistory = new StateHistoryStore(hostDb.adminPool, newHostId());
+  let startedAll = false;
 
   // The plugins by name, owned by the plugin manager (host/manager/): what stands behind a name can change at runtime.
   const supervisors = new Map<string, ManagedPlugin>();
@@ -154,15 +158,19 @@ export async function startHost(config: HostConfig): Promise<RunningHost> {
   const configureHooks = () => hooks.configure([...supervisors.values()].map((s) => s.manifest));
   const managerStore = new ManagerStore(hostDb.adminPool);
   let factory: DeploymentFactory | undefined;
-  /** A plugin's state change: what the host did per supervisor before the manager. */
-  const stateChanged = (name: string, state: import("./supervisor.ts").PluginState) => {
+  /** A plugin's state change, with when and why: watchers, events, caches, the database's record and history. */
+  const stateChanged = (name: string, state: PluginState, change: StateChange) => {
+    const pluginLog = log.forPlugin(name);
+    pluginLog.info("plugin state", { from: change.from, to: change.to, reason: change.reason });
     states.notify(name, state);
     events.stateChanged(name, state);
     // A new process may answer differently: its cached answers go with the old one.
     if (state !== "ready" && state !== "starting") responseCache.dropPlugin(name);
     if (supervisorsStopped) return;
     store.recordState(name, state).catch((error: unknown) =>
-      log.forPlugin(name).warn("could not record the plugin's state", { state, error: (error as Error).message }));
+      pluginLog.warn("could not record the plugin's state", { state, error: (error as Error).message }));
+    stateHistory.record(name, change).catch((error: unknown) =>
+      pluginLog.warn("could not record the plugin's state history", { state, error: (error as Error).message }));
   };
   const manager = new PluginManager({
     plugins: supervisors,
@@ -221,6 +229,12 @@ export async function startHost(config: HostConfig): Promise<RunningHost> {
     access,
     log,
     operations: manager,
+    isStarted: () => startedAll,
+    monitor: {
+      lookup: (name) => supervisors.get(name),
+      storedHistory: (name, limit) => stateHistory.list(name, limit),
+      dataDir: config.dataDir,
+    },
     uninstall: async (name, purge) => {
       const supervisor = manager.unload(name);
       if (supervisor === undefined) throw new CorralError(ErrorCode.PLUGIN_NOT_FOUND, `no plugin named "${name}" is installed`);
@@ -312,6 +326,7 @@ export async function startHost(config: HostConfig): Promise<RunningHost> {
   const listener = new ChangeListener({ connect: () => hostDb.adminPool.connect(), log, onChange: (name) => void manager.reconcile(name), onReconnect: () => void manager.reconcileAll() });
   const watcher = config.dev === true ? new DevWatcher({ log, onChange: (name) => void manager.reload(name) }) : undefined;
   const started = startInOrder(resolution.order, { supervisors: enabled, refusedAtSetup, states, isStopping: () => stopping, onBlocked: holdBack }).then(async () => {
+    startedAll = true;
     log.info("plugins started", { ready: [...supervisors.values()].filter((s) => s.state === "ready").map((s) => s.name) });
     // Other hosts' decisions reach this one from now on; what was installed elsewhere is loaded.
     await listener.start();

@@ -291,3 +291,22 @@ function isInside(dir: string, target: string): boolean {
   const rel = relative(dir, target);
   return rel === "" || (rel !== ".." && !rel.startsWith(`..${sep}`) && !isAbsolute(rel));
 }
+
+/**
+ * The same launch with the V8 inspector on a loopback port the OS picks (`--inspect=127.0.0.1:0`;
+ * Deno prints the WebSocket URL on stderr). In a bwrap namespace without a net grant the plugin's
+ * network namespace is shared with the host's (`--share-net`), or nothing outside could reach the
+ * port; Deno's permissions still give the plugin's code no network (no `--allow-net` is added).
+ * Everything else (mounts, limits, env) stays as it was. See docs/health-and-profiling.md.
+ */
+export function withInspector(plan: LaunchPlan, paths: Pick<RuntimePaths, "denoBinary">): LaunchPlan {
+  const args = [...plan.args];
+  // The binary also appears in bwrap's --ro-bind pairs: the one followed by "run" is the command.
+  const deno = plan.command === paths.denoBinary ? -1 : args.findIndex((arg, i) => arg === paths.denoBinary && args[i + 1] === "run");
+  const run = deno + 1;
+  if (args[run] !== "run") throw new Error(`cannot find "deno run" in the plugin's command line: ${[plan.command, ...args].join(" ")}`);
+  args.splice(run + 1, 0, "--inspect=127.0.0.1:0");
+  const unshare = args.indexOf("--unshare-all");
+  if (unshare >= 0 && deno > unshare && args[unshare + 1] !== "--share-net") args.splice(unshare + 1, 0, "--share-net");
+  return { ...plan, args };
+}

@@ -99,6 +99,8 @@ interface Pending<T> {
 
 const INIT_ID = 1;
 const STDERR_TAIL_LINES = 20;
+/** Deno's line on stderr when it runs with --inspect. */
+const INSPECTOR_LINE = /^Debugger listening on (ws:\/\/\S+)/;
 const HEAP_LIMIT_PATTERN = /Reached heap limit|JavaScript heap out of memory|Fatal JavaScript out of memory/;
 
 /** A spawned plugin; create one per start, never restart the same object. */
@@ -127,6 +129,7 @@ export class PluginProcess {
   /** Log frames and stdout/stderr lines share one budget (see log-rate-limit.ts). */
   readonly #logLimit: LogRateLimit;
   #exitReason: ExitReason | undefined;
+  #inspectorUrl: string | undefined;
   readonly #exited: Promise<ExitReason>;
   #resolveExited!: (reason: ExitReason) => void;
 
@@ -145,6 +148,11 @@ export class PluginProcess {
   /** The OS process id of the outermost process (prlimit/bwrap/deno), once spawned. */
   get pid(): number | undefined {
     return this.#child?.pid;
+  }
+
+  /** The V8 inspector's WebSocket URL, for a process launched with --inspect (host/profiling/). */
+  get inspectorUrl(): string | undefined {
+    return this.#inspectorUrl;
   }
 
   /** Requests sent and not yet answered. */
@@ -562,6 +570,7 @@ export class PluginProcess {
     const stderr = new LineSplitter((line) => {
       // Kept even when passed through: the heap-limit verdict reads it.
       this.#stderrTail.push(line);
+      this.#inspectorUrl ??= INSPECTOR_LINE.exec(line)?.[1];
       if (this.#stderrTail.length > STDERR_TAIL_LINES) this.#stderrTail.shift();
       if (output === undefined && this.#admitLog()) this.#log.warn(line, { stream: "stderr" });
     });

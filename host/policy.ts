@@ -45,6 +45,14 @@ export interface HostPolicy {
   readonly startTimeoutMs: number;
   /** The host's HTTP middleware: access log, secure headers, CSRF, compression, response cache. */
   readonly http: HttpPolicy;
+  /** Liveness pings of ready plugins (host/monitoring/). */
+  readonly monitoring: MonitoringPolicy;
+}
+
+/** How often the host pings each ready plugin, and how long a pong may take. */
+export interface MonitoringPolicy {
+  readonly pingIntervalMs: number;
+  readonly pingTimeoutMs: number;
 }
 
 const MiB = 1024 * 1024;
@@ -70,6 +78,7 @@ export function defaultPolicy(): HostPolicy {
     isolation: "auto",
     startTimeoutMs: 10_000,
     http: defaultHttpPolicy(),
+    monitoring: { pingIntervalMs: 10_000, pingTimeoutMs: 2_000 },
   });
 }
 
@@ -114,6 +123,7 @@ export async function loadPolicy(file?: string): Promise<HostPolicy> {
     isolation: given.isolation ?? base.isolation,
     startTimeoutMs: given.startTimeoutMs ?? base.startTimeoutMs,
     http: resolveHttpPolicy(given.http),
+    monitoring: { ...base.monitoring, ...given.monitoring },
   };
   const inconsistent = checkDefaultsWithinCeilings(policy);
   if (inconsistent.length > 0) {
@@ -281,6 +291,7 @@ interface PolicyFile {
   isolation?: HostPolicy["isolation"];
   startTimeoutMs?: number;
   http?: HttpPolicyFile;
+  monitoring?: Partial<MonitoringPolicy>;
 }
 
 function integer(min: number, max: number, unit: string, description: string): Record<string, unknown> {
@@ -345,6 +356,14 @@ const POLICY_FILE_SCHEMA = {
     },
     startTimeoutMs: integer(100, 600_000, "milliseconds", "How long a plugin has to become ready."),
     http: HTTP_POLICY_SCHEMA,
+    monitoring: {
+      description: "Liveness pings: two missed in a row restart the plugin as unresponsive.",
+      type: "object", additionalProperties: false, [EXPECTED_KEYWORD]: "an object {\"pingIntervalMs\"?, \"pingTimeoutMs\"?}",
+      properties: {
+        pingIntervalMs: integer(100, 3_600_000, "milliseconds", "How often each ready plugin is pinged."),
+        pingTimeoutMs: integer(10, 60_000, "milliseconds", "How long a pong may take before the ping counts as missed."),
+      },
+    },
   },
 };
 

@@ -15,6 +15,9 @@ import type { DatabaseService, ExitReason } from "./plugin-process.ts";
 import type { MigrateAction } from "../schemas/messages.ts";
 import { sampleTree } from "./process-tree.ts";
 import type { TreeSample } from "./process-tree.ts";
+import { startPingLoop } from "./monitoring/ping-loop.ts";
+import { StateHistory } from "./monitoring/state-history.ts";
+import type { StateChange } from "./monitoring/state-history.ts";
 
 /** `disabled`: the operator turned the plugin off (host/manager/); a supervisor itself never reports it. */
 export type PluginState = "starting" | "ready" | "restarting" | "failed" | "stopping" | "stopped" | "disabled";
@@ -59,8 +62,14 @@ export interface SupervisorOptions {
   readonly pingTimeoutMs?: number;
   /** The plugin's own database, for plugins with `"database": true`. */
   readonly database?: PluginDatabaseHandle;
-  /** Told about every state change (the host records it in its database). */
-  readonly onStateChange?: (state: PluginState) => void;
+  /** Told about every state change, with why (the host records it in its database). */
+  readonly onStateChange?: (state: PluginState, change: StateChange) => void;
+  /** Liveness pings while ready (host policy `monitoring`); none when missing. */
+  readonly ping?: { readonly intervalMs: number; readonly timeoutMs: number };
+  /** The same launch with the V8 inspector on (withInspector), used while debugging is on. */
+  readonly inspectorPlan?: LaunchPlan;
+  /** Start with the V8 inspector on (needs `inspectorPlan`); `setInspector` changes it later. */
+  readonly inspect?: boolean;
   /** The host services the plugin may call (each checks the plugin's manifest). */
   readonly services?: ServiceRegistry;
 }
@@ -119,6 +128,12 @@ export interface PluginHealth {
   readonly database: object | null;
   /** CPU, disk and process starts, summed over the plugin's processes (metrics read these). */
   readonly usage: PluginUsage;
+  /** The last failure or crash, with when. */
+  readonly lastError: { readonly at: string; readonly message: string } | null;
+  /** Round trip of the last answered liveness ping, and when it was answered. */
+  readonly ping: { readonly latencyMs: number; readonly at: string } | null;
+  /** The V8 inspector, while debugging is on: its WebSocket URL (loopback) once known. */
+  readonly inspector: { readonly url: string | null } | null;
 }
 
 /** Deterministic start failures: restarting cannot fix them. */
@@ -152,9 +167,15 @@ export class Supervisor {
   #pastUsage = { cpuMs: 0, readBytes: 0, writeBytes: 0 };
   #checkingLiveness = false;
   #released: Promise<void> | undefined;
+  readonly #history = new StateHistory();
+  #lastError: { at: string; message: string } | null = null;
+  #ping: { latencyMs: number; at: string } | null = null;
+  #stopPing: (() => void) | undefined;
+  #inspect = false;
 
   constructor(options: SupervisorOptions) {
     this.#options = options;
+    this.#inspect = options.inspect === true && options.inspectorPlan !== undefined;
     this.#log = options.logger;
     this.#restartPolicy = options.restart ?? DEFAULT_RESTART_POLICY;
   }
@@ -181,10 +202,46 @@ export class Supervisor {
     return this.#state;
   }
 
-  #setState(state: PluginState): void {
+  #setState(state: PluginState, reason: string): void {
     if (this.#state === state) return;
+    const change: StateChange = { at: new Date().toISOString(), from: this.#state, to: state, reason };
     this.#state = state;
-    this.#options.onStateChange?.(state);
+    this.#history.record(change);
+    this.#options.onStateChange?.(state, change);
+  }
+
+  /** The last state changes (oldest first), each with when and why. */
+  history(): readonly StateChange[] {
+    return this.#history.list();
+  }
+
+  /** Whether the plugin runs (or will run, after a restart) with the V8 inspector. */
+  get inspecting(): boolean {
+    return this.#inspect;
+  }
+
+  /** The running process's inspector URL, when it runs with the inspector and Deno has printed it. */
+  get inspectorUrl(): string | undefined {
+    return this.#inspect && this.#process?.ready ? this.#process.inspectorUrl : undefined;
+  }
+
+  /**
+   * Turns the V8 inspector on or off; a change restarts the plugin (the flag is a launch
+   * option). Resolves once the new process is ready or its start failed.
+   */
+  async setInspector(on: boolean, reason: string): Promise<void> {
+    if (on && this.#options.inspectorPlan === undefined) {
+      throw new CorralError(ErrorCode.ENVIRONMENT, `plugin "${this.name}" has no inspector launch plan`);
+    }
+    if (this.#inspect === on) return;
+    this.#inspect = on;
+    await this.restart(reason);
+  }
+
+  /** Stops the running process (shutdown hook first) and starts a new one: an operator action. */
+  async restart(reason: string, deadlineMs = 5000): Promise<void> {
+    await this.stop(reason, deadlineMs);
+    await this.start(reason);
   }
 
   get grants(): Grants {
@@ -192,8 +249,8 @@ export class Supervisor {
   }
 
   /** Starts the plugin; resolves when it is ready or its first start failed (a restart is then due). */
-  start(): Promise<void> {
-    if (this.#state === "stopping" || this.#state === "stopped") this.#setState("starting");
+  start(reason = "started by the host"): Promise<void> {
+    if (this.#state === "stopping" || this.#state === "stopped") this.#setState("starting", reason);
     this.#starting ??= this.#spawn().finally(() => (this.#starting = undefined));
     return this.#starting;
   }
@@ -211,7 +268,7 @@ export class Supervisor {
     try {
       return await process.request({ type: "request", ...request }, timeoutMs);
     } catch (error) {
-      if (error instanceof CorralError && error.code === ErrorCode.REQUEST_TIMEOUT) this.#checkLiveness(process, timeoutMs);
+      if (error instanceof CorralError && error.code === ErrorCode.REQUEST_TIMEOUT) this.#checkLiveness(process, timeoutMs, "a request");
       throw error;
     }
   }
@@ -228,7 +285,11 @@ export class Supervisor {
     if (this.#state !== "ready" || process === undefined) {
       return Promise.reject(new CorralError(ErrorCode.PLUGIN_UNAVAILABLE, `plugin "${this.name}" is ${this.#state}, not ready`));
     }
-    return process.call(method, payload, timeoutMs);
+    return process.call(method, payload, timeoutMs).catch((error: unknown) => {
+      // A call that times out raises the same question as a request that does: is it stuck?
+      if (error instanceof CorralError && error.code === ErrorCode.CALL_TIMEOUT) this.#checkLiveness(process, timeoutMs, `a call to "${method}"`);
+      throw error;
+    });
   }
 
   /** Asks the running plugin to report, apply or undo its migrations (operator action). */
@@ -239,12 +300,14 @@ export class Supervisor {
 
   /** Stops the plugin: shutdown hook first, then a kill after `deadlineMs`. */
   async stop(reason: string, deadlineMs: number): Promise<void> {
-    this.#setState("stopping");
+    this.#setState("stopping", reason);
     clearTimeout(this.#restartTimer);
     this.#stopMemoryWatch();
+    this.#stopPing?.();
+    this.#stopPing = undefined;
     await this.#process?.stop(reason, deadlineMs);
     await this.#options.database?.releaseAll(`plugin stopped: ${reason}`);
-    this.#setState("stopped");
+    this.#setState("stopped", reason);
   }
 
   health(): PluginHealth {
@@ -263,6 +326,9 @@ export class Supervisor {
       failure: this.#failure,
       readySince: this.#readySince?.toISOString() ?? null,
       database: this.#options.database?.describe() ?? null,
+      lastError: this.#lastError,
+      ping: process?.ready ? this.#ping : null,
+      inspector: this.#inspect ? { url: this.inspectorUrl ?? null } : null,
       usage: this.#usage(),
     };
   }
@@ -280,7 +346,8 @@ export class Supervisor {
 
   async #spawn(): Promise<void> {
     await this.#released;
-    const { loaded, plan, logger, hostVersion, startTimeoutMs, maxFrameBytes, maxResponseBytes } = this.#options;
+    const { loaded, logger, hostVersion, startTimeoutMs, maxFrameBytes, maxResponseBytes } = this.#options;
+    const plan = this.#inspect && this.#options.inspectorPlan !== undefined ? this.#options.inspectorPlan : this.#options.plan;
     const process = new PluginProcess({
       name: loaded.manifest.name,
       version: loaded.manifest.version,
@@ -308,20 +375,24 @@ export class Supervisor {
     } catch (error) {
       const message = (error as Error).message;
       this.#log.error("plugin failed to start", { error: message });
+      this.#lastError = { at: new Date().toISOString(), message: `start failed: ${message}` };
       if (error instanceof CorralError && FATAL_START_CODES.has(error.code)) {
         this.#fail(message);
       }
       return; // #onExit schedules the restart (or declares failure).
     }
     if (this.#process !== process || this.#state === "stopping" || this.#state === "stopped") return;
-    this.#setState("ready");
+    this.#setState("ready", `process ${process.pid ?? "?"} is ready${this.#inspect ? " (with the V8 inspector)" : ""}`);
     this.#readySince = new Date();
     this.#startMemoryWatch(process);
+    this.#startPing(process);
   }
 
   #onExit(process: PluginProcess, reason: ExitReason): void {
     if (this.#process !== process) return;
     this.#stopMemoryWatch();
+    this.#stopPing?.();
+    this.#stopPing = undefined;
     const servedMs = this.#readySince === null ? 0 : Date.now() - this.#readySince.getTime();
     // The dead process's open transactions must not outlive it; the next process waits for this.
     this.#released = this.#options.database?.releaseAll(`plugin process ended: ${reason.message}`)
@@ -329,6 +400,7 @@ export class Supervisor {
     this.#readySince = null;
     if (this.#state === "stopping" || this.#state === "stopped") return;
     if (reason.kind !== "stopped") {
+      this.#lastError = { at: reason.at, message: `${reason.kind}: ${reason.message}` };
       this.#log.error("plugin process ended", { reason: reason.kind, detail: reason.message, exitCode: reason.exitCode, signal: reason.signal });
     }
     const now = Date.now();
@@ -348,7 +420,7 @@ export class Supervisor {
     }
     const delay = Math.min(policy.baseDelayMs * 2 ** (this.#consecutiveCrashes - 1), policy.maxDelayMs);
     this.#lastExit = { ...reason, restartInMs: delay };
-    this.#setState("restarting");
+    this.#setState("restarting", `${reason.kind}: ${reason.message}; restarting in ${delay} ms`);
     this.#restartAt = now + delay;
     this.#log.warn("restarting plugin", { inMs: delay, attempt: this.#consecutiveCrashes });
     this.#restartTimer = setTimeout(() => {
@@ -360,7 +432,8 @@ export class Supervisor {
   #fail(message: string): void {
     // The failure first: whoever is told about the state change reads it (the failed event's reason).
     this.#failure = message;
-    this.#setState("failed");
+    this.#lastError = { at: new Date().toISOString(), message };
+    this.#setState("failed", message);
     clearTimeout(this.#restartTimer);
     this.#log.error("plugin failed; not restarting it", { reason: message });
   }
@@ -398,7 +471,7 @@ export class Supervisor {
   }
 
   /** After a timeout: a plugin that cannot even answer a ping is stuck (e.g. an endless loop). */
-  #checkLiveness(process: PluginProcess, timeoutMs: number): void {
+  #checkLiveness(process: PluginProcess, timeoutMs: number, what: string): void {
     if (this.#checkingLiveness) return;
     this.#checkingLiveness = true;
     const pingTimeoutMs = this.#options.pingTimeoutMs ?? 1000;
@@ -406,7 +479,7 @@ export class Supervisor {
       this.#checkingLiveness = false;
       if (!alive && process.ready) {
         process.kill("unresponsive",
-          `a request timed out after ${timeoutMs} ms and the plugin did not answer a ping within ${pingTimeoutMs} ms`);
+          `${what} timed out after ${timeoutMs} ms and the plugin did not answer a ping within ${pingTimeoutMs} ms`);
       }
     });
   }
@@ -450,6 +523,21 @@ export class Supervisor {
       };
       this.#lastSample = undefined;
     }
+  }
+
+  /** Periodic liveness pings while ready: two missed in a row kill the process as unresponsive. */
+  #startPing(process: PluginProcess): void {
+    const ping = this.#options.ping;
+    if (ping === undefined) return;
+    this.#stopPing?.();
+    this.#ping = null;
+    this.#stopPing = startPingLoop(process, {
+      ...ping,
+      onPong: (latencyMs) => (this.#ping = { latencyMs: Math.round(latencyMs * 100) / 100, at: new Date().toISOString() }),
+      onUnresponsive: (message) => {
+        if (this.#process === process && process.ready) process.kill("unresponsive", message);
+      },
+    });
   }
 }
 

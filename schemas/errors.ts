@@ -119,6 +119,10 @@ export const ErrorCode = {
   ADMIN_CONFLICT: "CORRAL_E_ADMIN_CONFLICT",
   /** Too many failed logins for this user from this address; wait for Retry-After. */
   LOGIN_RATE_LIMITED: "CORRAL_E_LOGIN_RATE_LIMITED",
+  /** The plugin's V8 inspector could not be reached or refused a command (debugging, CPU profiles). */
+  INSPECTOR_FAILED: "CORRAL_E_INSPECTOR_FAILED",
+  /** A CPU profile request was malformed (e.g. `seconds` not a number from 0.1 to 300). */
+  PROFILE_INVALID: "CORRAL_E_PROFILE_INVALID",
 } as const;
 
 /** One of the values of {@linkcode ErrorCode}. */

@@ -9,8 +9,10 @@ import type { CliCommand, CliContext } from "./cli.ts";
 import { ExitCode, reportError, UsageError } from "./cli.ts";
 import { commands } from "./commands.ts";
 import { run } from "./run.ts";
+import { profile } from "./profile.ts";
+import { debug } from "./debug.ts";
 
-const SUBCOMMANDS: readonly CliCommand[] = [run, commands];
+const SUBCOMMANDS: readonly CliCommand[] = [run, commands, profile, debug];
 
 function help(): string {
   const width = Math.max(...SUBCOMMANDS.map((c) => c.name.length));

@@ -21,6 +21,9 @@ import { errorAnswer, errorCodeOf } from "./error-response.ts";
 import { metricsRoutes } from "./admin/metrics-routes.ts";
 import type { HostTelemetry } from "../metrics/telemetry.ts";
 import { metricsEndpoint } from "./metrics-endpoint.ts";
+import { monitorRoutes } from "./admin/monitor-routes.ts";
+import type { MonitorRoutesDependencies } from "./admin/monitor-routes.ts";
+import { readiness } from "../monitoring/readiness.ts";
 import { forward } from "./forward.ts";
 import type { SupervisorLookup } from "./forward.ts";
 import { type ErrorResponder, jsonErrors } from "../templates/error-pages.ts";
@@ -48,6 +51,10 @@ export interface AppDependencies {
   readonly hooks?: GlobalHooks;
   /** Metrics, request series and traces (host/metrics/); no /metrics and no series route when missing. */
   readonly telemetry?: HostTelemetry;
+  /** State history, inspector and profiles (host/monitoring/, host/profiling/); no such routes when missing. */
+  readonly monitor?: MonitorRoutesDependencies;
+  /** Whether every plugin has had its first start (host.started resolved), for /health/ready. */
+  readonly isStarted?: () => boolean;
 }
 
 /** The host's routes; serve them through HostMiddleware.wrap(app.fetch), which sets `c.env.exchange`. */
@@ -68,10 +75,20 @@ export function createApp(deps: AppDependencies): Hono<{ Bindings: HostBindings 
     return c.json(report, report.status === "stopping" ? 503 : 200);
   });
 
+  // For a load balancer: live = the host process answers; ready = it accepts traffic (docs/health-and-profiling.md).
+  app.get("/health/live", (c) => c.json({ status: "live" }));
+  app.get("/health/ready", (c) => {
+    const answer = readiness({
+      started: deps.isStarted?.() ?? true, stopping: deps.isShuttingDown(), plugins: deps.health().plugins, required: c.req.query("plugins"),
+    });
+    return c.json(answer, answer.ready ? 200 : 503);
+  });
+
   app.get("/health/plugins/:name", (c) => {
     const plugin = deps.health().plugins.find((p) => p.name === c.req.param("name"));
     if (plugin === undefined) return sendError(c.env, notFound(c.req.param("name")));
-    return c.json(plugin, plugin.state === "ready" ? 200 : 503);
+    const history = deps.monitor?.lookup(plugin.name)?.history();
+    return c.json(history === undefined ? plugin : { ...plugin, history }, plugin.state === "ready" ? 200 : 503);
   });
 
   const adminOptions = adminRouterOptions(deps.adminToken, deps.access, deps.log);
@@ -81,6 +98,7 @@ export function createApp(deps: AppDependencies): Hono<{ Bindings: HostBindings 
     ...(deps.operations === undefined ? [] : [managerRoutes(deps.operations)]),
     ...adminAccessRoutes(deps.access, deps.health),
     ...(deps.telemetry === undefined ? [] : [metricsRoutes({ series: deps.telemetry.series, health: deps.health })]),
+    ...(deps.monitor === undefined ? [] : [monitorRoutes(deps.monitor)]),
   ]));
   const metrics = deps.telemetry === undefined ? undefined : metricsEndpoint(deps.telemetry.metrics, deps.telemetry.metricsAccess, authenticate);
   if (metrics !== undefined) app.route("/metrics", metrics);

@@ -33,6 +33,8 @@ const STATUS_BY_CODE: Partial<Record<ErrorCodeValue, number>> = {
   [ErrorCode.ADMIN_NOT_FOUND]: 404,
   [ErrorCode.ADMIN_CONFLICT]: 409,
   [ErrorCode.LOGIN_RATE_LIMITED]: 429,
+  [ErrorCode.INSPECTOR_FAILED]: 502,
+  [ErrorCode.PROFILE_INVALID]: 400,
 };
 
 export interface ErrorAnswer {

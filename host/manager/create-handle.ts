@@ -10,7 +10,8 @@ import type { PluginStore } from "../db/plugin-store.ts";
 import type { QueryObserver } from "../db/query-observer.ts";
 import type { Logger } from "../logger.ts";
 import type { LoadedManifest } from "../manifest/manifest.ts";
-import { buildLaunchPlan, describeGrants } from "../permission-flags.ts";
+import { buildLaunchPlan, describeGrants, withInspector } from "../permission-flags.ts";
+import type { StateChange } from "../monitoring/state-history.ts";
 import type { Grants, RuntimePaths } from "../permission-flags.ts";
 import type { HostPolicy } from "../policy.ts";
 import type { PluginHandle } from "../plugins/plugin-handle.ts";
@@ -33,8 +34,11 @@ export interface DeploymentFactory {
    * @throws {CorralError} POLICY_DENIED when the manifest asks for more than the policy allows.
    */
   grants(loaded: LoadedManifest): Grants;
-  /** A new, not yet started deployment; `onStateChange` hears its handle's states. */
-  create(loaded: LoadedManifest, onStateChange: (state: PluginState) => void): Promise<Deployment>;
+  /**
+   * A new, not yet started deployment; `onStateChange` hears its handle's states with why.
+   * With `inspect`, its process starts with the V8 inspector on a loopback port.
+   */
+  create(loaded: LoadedManifest, onStateChange: (state: PluginState, change: StateChange) => void, options?: { readonly inspect?: boolean }): Promise<Deployment>;
 }
 
 export interface DeploymentFactoryInput {
@@ -57,7 +61,7 @@ export function deploymentFactory(input: DeploymentFactoryInput): DeploymentFact
   const { policy, paths, hostEnv } = input;
   return {
     grants: (loaded) => buildLaunchPlan({ loaded, policy, paths, hostEnv }).grants,
-    async create(loaded, onStateChange) {
+    async create(loaded, onStateChange, options) {
       const pluginLog = input.log.forPlugin(loaded.manifest.name);
       const plan = buildLaunchPlan({ loaded, policy, paths, hostEnv });
       pluginLog.info(`grants: ${describeGrants(plan.grants)}`);
@@ -82,6 +86,10 @@ export function deploymentFactory(input: DeploymentFactoryInput): DeploymentFact
         ...(input.restart === undefined ? {} : { restart: input.restart }),
         ...(database === undefined ? {} : { database }),
         services: input.services,
+        ping: { intervalMs: policy.monitoring.pingIntervalMs, timeoutMs: policy.monitoring.pingTimeoutMs },
+        pingTimeoutMs: policy.monitoring.pingTimeoutMs,
+        inspectorPlan: withInspector(plan, paths),
+        inspect: options?.inspect === true,
         onStateChange,
       });
       return {

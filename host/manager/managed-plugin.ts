@@ -14,6 +14,8 @@ import type { PluginHandle } from "../plugins/plugin-handle.ts";
 import type { ForwardRequest, PluginHealth, PluginState } from "../supervisor.ts";
 import type { Deployment, DeploymentFactory } from "./create-handle.ts";
 import { InFlight } from "./in-flight.ts";
+import { StateHistory } from "../monitoring/state-history.ts";
+import type { StateChange } from "../monitoring/state-history.ts";
 
 /** Why a plugin is disabled, as /health and the admin API show it. */
 export interface DisabledInfo {
@@ -27,7 +29,7 @@ export interface DisabledInfo {
 /** The last swap (reload, restart, version switch) and how it went. */
 export interface SwapRecord {
   readonly at: string;
-  readonly kind: "restart" | "reload" | "activate";
+  readonly kind: "restart" | "reload" | "activate" | "inspector";
   readonly version: string;
   readonly ok: boolean;
   /** Why the new deployment did not take over (the old one kept serving). */
@@ -43,8 +45,8 @@ export interface ManagedHealth extends PluginHealth {
 
 /** What a managed plugin tells the host. */
 export interface ManagedPluginHooks {
-  /** The active deployment's state changed (or the plugin became `disabled`). */
-  stateChanged(name: string, state: PluginState): void;
+  /** The active deployment's state changed (or the plugin became `disabled`), with when and why. */
+  stateChanged(name: string, state: PluginState, change: StateChange): void;
   /** Before a deployment of `loaded` starts (static files are compiled for it). */
   prepare(loaded: LoadedManifest): Promise<void>;
   /** New requests now go to a new deployment (cached answers of the old one are stale). */
@@ -73,6 +75,11 @@ export class ManagedPlugin implements PluginHandle {
   #disabled: DisabledInfo | null = null;
   #lastSwap: SwapRecord | null = null;
   #closed = false;
+  /** Every state the plugin was in, across deployments: a swap does not forget the old process's story. */
+  readonly #history = new StateHistory();
+  #reportedState: PluginState = "stopped";
+  /** Whether deployments start with the V8 inspector (kept across swaps, changed by setInspector). */
+  #inspect = false;
 
   constructor(options: ManagedPluginOptions) {
     this.#options = options;
@@ -116,6 +123,40 @@ export class ManagedPlugin implements PluginHandle {
   /** Marks the plugin disabled before it ever ran (disabled at host start). */
   markDisabled(info: DisabledInfo): void {
     this.#disabled = info;
+    this.#announce("disabled", disabledReason(info));
+  }
+
+  /** The last state changes (oldest first), each with when and why, across swaps. */
+  history(): readonly StateChange[] {
+    return this.#history.list();
+  }
+
+  /** Whether the plugin runs (or will, after the swap under way) with the V8 inspector. */
+  get inspecting(): boolean {
+    return this.#inspect;
+  }
+
+  /** The active process's inspector URL, while debugging is on and Deno has printed it. */
+  get inspectorUrl(): string | undefined {
+    return this.#inspect ? this.#current?.handle.inspectorUrl : undefined;
+  }
+
+  /**
+   * Turns the V8 inspector on or off: a launch option, so a new process takes over by swap and
+   * no request fails. A new process that does not become ready leaves the old one serving.
+   *
+   * @throws {CorralError} INSPECTOR_FAILED when the swap failed; PLUGIN_DISABLED when disabled.
+   */
+  async setInspector(on: boolean, reason: string): Promise<void> {
+    if (this.#inspect === on) return;
+    this.#active();
+    this.#inspect = on;
+    const outcome = await this.swap(this.#loaded, "inspector", reason);
+    if (!outcome.ok) {
+      this.#inspect = !on;
+      throw new CorralError(ErrorCode.INSPECTOR_FAILED,
+        `could not ${on ? "start" : "stop"} the V8 inspector of plugin "${this.name}" (${reason}): ${outcome.error}`);
+    }
   }
 
   /**
@@ -130,7 +171,7 @@ export class ManagedPlugin implements PluginHandle {
     const deployment = await this.#create(loaded);
     this.#current = deployment;
     this.#disabled = null;
-    this.#options.hooks.stateChanged(this.name, deployment.handle.state);
+    this.#announce(deployment.handle.state, `version ${loaded.manifest.version} deployed`);
   }
 
   /** Starts the active deployment (the host's first start). */
@@ -144,7 +185,7 @@ export class ManagedPlugin implements PluginHandle {
    * drained and stopped. A new deployment that does not become ready is stopped and the old one
    * keeps serving; the outcome says why.
    */
-  async swap(loaded: LoadedManifest, kind: SwapRecord["kind"]): Promise<SwapOutcome> {
+  async swap(loaded: LoadedManifest, kind: SwapRecord["kind"], why?: string): Promise<SwapOutcome> {
     const log = this.#options.log;
     const previous = this.#current;
     let next: Deployment;
@@ -172,7 +213,8 @@ export class ManagedPlugin implements PluginHandle {
     this.#grants = next.handle.grants;
     this.#lastSwap = { at: new Date().toISOString(), kind, version: loaded.manifest.version, ok: true, error: null };
     this.#options.hooks.switched(this.name);
-    this.#options.hooks.stateChanged(this.name, next.handle.state);
+    this.#announce(next.handle.state,
+      `${why ?? kind}: process ${next.handle.health().pid ?? "?"} (version ${loaded.manifest.version}) took over`);
     log.info(`${kind}: switched to the new process`, { version: loaded.manifest.version, dir: loaded.dir, pid: next.handle.health().pid });
     if (previous !== undefined) await this.#retire(previous, `replaced (${kind})`);
     return { ok: true };
@@ -183,7 +225,7 @@ export class ManagedPlugin implements PluginHandle {
     this.#disabled = info;
     const previous = this.#current;
     this.#current = undefined;
-    this.#options.hooks.stateChanged(this.name, "disabled");
+    this.#announce("disabled", disabledReason(info));
     if (previous !== undefined) await this.#retire(previous, "disabled");
   }
 
@@ -233,6 +275,9 @@ export class ManagedPlugin implements PluginHandle {
       readySince: null,
       database: null,
       usage: { processStarts: 0, cpuSeconds: 0, diskReadBytes: 0, diskWriteBytes: 0 },
+      lastError: null,
+      ping: null,
+      inspector: null,
     };
     return { ...base, state: this.state, enabled: this.#disabled === null, disabled: this.#disabled, lastSwap: this.#lastSwap };
   }
@@ -249,10 +294,10 @@ export class ManagedPlugin implements PluginHandle {
 
   async #create(loaded: LoadedManifest): Promise<Deployment> {
     let deployment: Deployment | undefined;
-    const onState = (state: PluginState) => {
-      if (deployment !== undefined && deployment === this.#current) this.#options.hooks.stateChanged(this.name, state);
+    const onState = (state: PluginState, change: StateChange) => {
+      if (deployment !== undefined && deployment === this.#current) this.#announce(state, change.reason);
     };
-    deployment = await this.#options.factory.create(loaded, onState);
+    deployment = await this.#options.factory.create(loaded, onState, { inspect: this.#inspect });
     this.#counters.set(deployment, new InFlight());
     return deployment;
   }
@@ -266,9 +311,21 @@ export class ManagedPlugin implements PluginHandle {
     this.#counters.delete(deployment);
   }
 
+  /** Records a state change of the plugin as a whole and tells the host. */
+  #announce(state: PluginState, reason: string): void {
+    const change: StateChange = { at: new Date().toISOString(), from: this.#reportedState, to: state, reason };
+    this.#reportedState = state;
+    this.#history.record(change);
+    this.#options.hooks.stateChanged(this.name, state, change);
+  }
+
   #swapFailed(kind: SwapRecord["kind"], loaded: LoadedManifest, error: string): SwapOutcome {
     this.#lastSwap = { at: new Date().toISOString(), kind, version: loaded.manifest.version, ok: false, error };
     this.#options.log.error(`${kind} failed; the running process keeps serving`, { version: loaded.manifest.version, dir: loaded.dir, error });
     return { ok: false, error };
   }
+}
+
+function disabledReason(info: DisabledInfo): string {
+  return `disabled by ${info.by}${info.with === null ? "" : ` with "${info.with}"`}${info.reason === null ? "" : `: ${info.reason}`}`;
 }

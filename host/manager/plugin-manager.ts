@@ -104,7 +104,6 @@ export class PluginManager implements PluginOperations {
     if (decision !== undefined && !decision.enabled) {
       plugin.markDisabled(disabledInfo(decision));
       this.#log.forPlugin(name).info("plugin is disabled; not starting it", { by: decision.disabledBy, reason: decision.disabledReason });
-      this.#options.hooks.stateChanged(name, "disabled");
       return false;
     }
     await plugin.deploy(loaded);

@@ -19,6 +19,8 @@ export interface PluginHandle {
   readonly dir: string;
   readonly state: PluginState;
   readonly grants: Grants;
+  /** The V8 inspector's WebSocket URL while debugging is on (docs/health-and-profiling.md). */
+  readonly inspectorUrl?: string | undefined;
   /** Starts the plugin; resolves when it is ready or its first start failed. */
   start(): Promise<void>;
   /**

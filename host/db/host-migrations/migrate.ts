@@ -8,6 +8,7 @@ import { initial } from "./0001-initial.ts";
 import { manager } from "./0002-manager.ts";
 import { access } from "./0003-access.ts";
 import { managerRestart } from "./0004-manager-restart.ts";
+import { stateHistory } from "./0005-state-history.ts";
 
 /** The host's migrations in order; a name, once shipped, never changes. */
 export const HOST_MIGRATIONS: Readonly<Record<string, Migration>> = Object.freeze({
@@ -15,6 +16,7 @@ export const HOST_MIGRATIONS: Readonly<Record<string, Migration>> = Object.freez
   "0002-manager": manager,
   "0003-access": access,
   "0004-manager-restart": managerRestart,
+  "0005-state-history": stateHistory,
 });
 
 /** Where Kysely keeps its bookkeeping tables for the host: beside the host's tables. */

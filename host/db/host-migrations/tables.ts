@@ -100,6 +100,17 @@ export interface AuditLogTable {
   request_id: string | null;
 }
 
+/** corral.plugin_state_history: each plugin state change a host saw (host/monitoring/). */
+export interface PluginStateHistoryTable {
+  readonly id: Generated<string>;
+  plugin: string;
+  host_id: string;
+  at: CreatedAt;
+  from_state: string;
+  to_state: string;
+  reason: string;
+}
+
 /**
  * The host's tables, keyed as Kysely expects for a schema-qualified name.
  *
@@ -118,4 +129,5 @@ export interface HostTables {
   "corral.admin_tokens": AdminTokensTable;
   "corral.admin_sessions": AdminSessionsTable;
   "corral.audit_log": AuditLogTable;
+  "corral.plugin_state_history": PluginStateHistoryTable;
 }
