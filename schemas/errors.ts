@@ -119,6 +119,8 @@ export const ErrorCode = {
   ADMIN_CONFLICT: "CORRAL_E_ADMIN_CONFLICT",
   /** Too many failed logins for this user from this address; wait for Retry-After. */
   LOGIN_RATE_LIMITED: "CORRAL_E_LOGIN_RATE_LIMITED",
+  /** A request the host refuses before routing: more than one Host header, or a NUL (%00) in its path. */
+  BAD_REQUEST: "CORRAL_E_BAD_REQUEST",
 } as const;
 
 /** One of the values of {@linkcode ErrorCode}. */

@@ -33,6 +33,7 @@ const STATUS_BY_CODE: Partial<Record<ErrorCodeValue, number>> = {
   [ErrorCode.ADMIN_NOT_FOUND]: 404,
   [ErrorCode.ADMIN_CONFLICT]: 409,
   [ErrorCode.LOGIN_RATE_LIMITED]: 429,
+  [ErrorCode.BAD_REQUEST]: 400,
 };
 
 export interface ErrorAnswer {
