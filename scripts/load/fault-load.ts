@@ -41,6 +41,8 @@ export interface FaultLoadReport {
   /** Deno processes of this host still alive after it closed (pids), and processes naming its plugin folder. */
   strayDenoPids: number[];
   strayByCommandLine: number[];
+  /** How many processes the same scan found while the host ran (its live plugins): the scan's self-check. */
+  liveByCommandLineBeforeClose: number;
 }
 
 interface PluginHealth { name: string; state: string; pid?: number | null }
@@ -55,13 +57,20 @@ async function denoPidUnder(pid: number): Promise<number | undefined> {
   return undefined;
 }
 
-/** Pids whose command line mentions `text` (a host's plugins folder: its Deno processes' entry). */
-async function processesMentioning(text: string): Promise<number[]> {
+/**
+ * Pids whose command line mentions `text` (a host's plugins folder: its Deno processes import
+ * their entry from it). The host's main module is a base64 `data:` URL, so those are decoded.
+ */
+export async function processesMentioning(text: string): Promise<number[]> {
   const out: number[] = [];
   for (const entry of await readdir("/proc")) {
     if (!/^\d+$/.test(entry) || Number(entry) === process.pid) continue;
-    const cmdline = await readFile(`/proc/${entry}/cmdline`, "utf8").catch(() => "");
-    if (cmdline.includes(text) && isAlive(Number(entry))) out.push(Number(entry));
+    const args = (await readFile(`/proc/${entry}/cmdline`, "utf8").catch(() => "")).split("\0");
+    const readable = args.map((arg) => {
+      const base64 = /^data:[^,]*;base64,(.*)$/.exec(arg);
+      return base64 === null ? arg : Buffer.from(base64[1]!, "base64").toString("utf8");
+    });
+    if (readable.some((arg) => arg.includes(text)) && isAlive(Number(entry))) out.push(Number(entry));
   }
   return out;
 }
@@ -89,7 +98,7 @@ export async function runFaultLoad(options: FaultLoadOptions): Promise<FaultLoad
   const names = options.plugins.map((p) => p.split("/").at(-1)!);
   const report: FaultLoadReport = {
     requests: 0, ok: 0, clearErrors: {}, bad: 0, badSamples: [], hung: 0, kills: 0, rss: [],
-    rssSlopeMiBPer100k: 0, requestsPerSecond: 0, strayDenoPids: [], strayByCommandLine: [],
+    rssSlopeMiBPer100k: 0, requestsPerSecond: 0, strayDenoPids: [], strayByCommandLine: [], liveByCommandLineBeforeClose: 0,
   };
   const denoPids = new Set<number>();
   const pool = new Pool(t.url, { connections: options.connections, pipelining: 1 });
@@ -181,6 +190,8 @@ export async function runFaultLoad(options: FaultLoadOptions): Promise<FaultLoad
     const steady = report.rss.slice(Math.floor(report.rss.length / 5));
     report.rssSlopeMiBPer100k = Number(((slope(steady) * 100_000) / (1024 * 1024)).toFixed(2));
     const pluginsDir = t.pluginsDir;
+    // The scan must see this host's live plugins now, or finding none after close proves nothing.
+    report.liveByCommandLineBeforeClose = (await processesMentioning(pluginsDir)).length;
     await t.close();
     report.strayDenoPids = [...denoPids].filter(isAlive);
     report.strayByCommandLine = await processesMentioning(pluginsDir);

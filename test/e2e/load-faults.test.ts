@@ -28,6 +28,7 @@ test("load with random SIGKILLs: every request answered clearly, none hung, no D
     assert.match(code, /^(502 CORRAL_E_PLUGIN_CRASHED|503 CORRAL_E_PLUGIN_(UNAVAILABLE|FAILED)|504 CORRAL_E_REQUEST_TIMEOUT)$/);
   }
   assert.equal(report.strayDenoPids, [], "no Deno process of this host is alive after it closed");
+  assert.ok(report.liveByCommandLineBeforeClose >= 1, "the /proc scan finds this host's plugins while it runs");
   assert.equal(report.strayByCommandLine, [], "no process names this host's plugins folder");
 });
 
