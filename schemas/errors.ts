@@ -123,6 +123,8 @@ export const ErrorCode = {
   INSPECTOR_FAILED: "CORRAL_E_INSPECTOR_FAILED",
   /** A CPU profile request was malformed (e.g. `seconds` not a number from 0.1 to 300). */
   PROFILE_INVALID: "CORRAL_E_PROFILE_INVALID",
+  /** A request the host refuses before routing: more than one Host header, or a NUL (%00) in its path. */
+  BAD_REQUEST: "CORRAL_E_BAD_REQUEST",
 } as const;
 
 /** One of the values of {@linkcode ErrorCode}. */

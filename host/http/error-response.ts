@@ -35,6 +35,7 @@ const STATUS_BY_CODE: Partial<Record<ErrorCodeValue, number>> = {
   [ErrorCode.LOGIN_RATE_LIMITED]: 429,
   [ErrorCode.INSPECTOR_FAILED]: 502,
   [ErrorCode.PROFILE_INVALID]: 400,
+  [ErrorCode.BAD_REQUEST]: 400,
 };
 
 export interface ErrorAnswer {

@@ -182,7 +182,8 @@ const ATTACKS: Array<[string, string, number[]]> = [
   ["double-encoded slash", `${SITE}/..%252fplugin.json`, [403]],
   // @hono/node-server refuses a raw backslash in the path with 400 before any route runs.
   ["raw backslash", `${SITE}/..\\plugin.json`, [400, 403]],
-  ["NUL byte", `${SITE}/style.css%00.png`, [403]],
+  // The host refuses a NUL in any path with 400 CORRAL_E_BAD_REQUEST before routing (host/http/request-target.ts).
+  ["NUL byte", `${SITE}/style.css%00.png`, [400]],
   ["absolute path", `${SITE}//etc/passwd`, [403]],
   ["dotfile", `${SITE}/.secret`, [404]],
   ["dot-folder", `${SITE}/.hidden/x.txt`, [404]],

@@ -7,6 +7,8 @@
 import type { Http2Bindings, HttpBindings } from "@hono/node-server";
 import { RESPONSE_ALREADY_SENT } from "@hono/node-server/utils/response";
 import type { Logger } from "../../logger.ts";
+import { errorAnswer } from "../error-response.ts";
+import { requestTargetProblem } from "../request-target.ts";
 import { AccessLog } from "./access-log.ts";
 import { Exchange } from "./exchange.ts";
 import type { MiddlewareParts } from "./exchange.ts";
@@ -59,6 +61,13 @@ export class HostMiddleware implements MiddlewareParts {
       const bindings = env as HostBindings;
       const exchange = new Exchange(bindings.incoming, bindings.outgoing, this);
       bindings.exchange = exchange;
+      // Framing Node's parser lets through but the host must not route (host/http/request-target.ts).
+      const refusal = requestTargetProblem(bindings.incoming);
+      if (refusal !== undefined) {
+        const answer = errorAnswer(refusal);
+        exchange.errorCode = refusal.code;
+        return this.#withHostHeaders(new Response(answer.body, { status: answer.status, headers: answer.headers }), exchange);
+      }
       const response = fetch(request, bindings);
       return response instanceof Promise
         ? response.then((answer) => this.#withHostHeaders(answer, exchange))
