@@ -5,6 +5,8 @@
  */
 import { pathToFileURL } from "node:url";
 import { CorralError, ErrorCode } from "../schemas/errors.ts";
+import type { ErrorCodeValue } from "../schemas/errors.ts";
+import { CpuWindow, DEFAULT_CPU_WINDOW_MS } from "./instances/cpu-window.ts";
 import type { ResponseMessage } from "../schemas/messages.ts";
 import type { Logger } from "./logger.ts";
 import type { LoadedManifest, Manifest } from "./manifest/manifest.ts";
@@ -16,7 +18,8 @@ import type { MigrateAction } from "../schemas/messages.ts";
 import { sampleTree } from "./process-tree.ts";
 import type { PluginHandle } from "./plugins/plugin-handle.ts";
 
-export type PluginState = "starting" | "ready" | "restarting" | "failed" | "stopping" | "stopped";
+/** `idle`: a lazy plugin with no process, started by its next request (host/instances/). */
+export type PluginState = "idle" | "starting" | "ready" | "restarting" | "failed" | "stopping" | "stopped";
 
 /** How the supervisor reacts to crashes. */
 export interface RestartPolicy {
@@ -62,6 +65,14 @@ export interface SupervisorOptions {
   readonly onStateChange?: (state: PluginState) => void;
   /** The host services the plugin may call (each checks the plugin's manifest). */
   readonly services?: ServiceRegistry;
+  /** Kill the process (reason `cpu-limit`) when its CPU use over a whole window passes this. */
+  readonly cpuQuota?: CpuQuota;
+}
+
+/** `limits.cpuPercent` over `windowMs`: 100 is one core busy for the whole window. */
+export interface CpuQuota {
+  readonly percent: number;
+  readonly windowMs: number;
 }
 
 /** The database calls plus the clean-up the supervisor runs when a process ends. */
@@ -102,6 +113,21 @@ export interface PluginHealth {
   readonly readySince: string | null;
   /** The plugin's database (role, pool, query counters), for plugins with `"database": true`. */
   readonly database: object | null;
+  /** CPU use of the process tree over the last CPU window (100 = one core), null when not running. */
+  readonly cpuPercent?: number | null;
+  /** CPU time of the current process tree since it started, in milliseconds. */
+  readonly cpuMs?: number | null;
+  /** Bytes the current process tree read from and wrote to storage (/proc/PID/io). */
+  readonly readBytes?: number | null;
+  readonly writeBytes?: number | null;
+}
+
+/** The last sample of a running process tree, for /health. */
+interface ResourceUsage {
+  readonly cpuPercent: number | null;
+  readonly cpuMs: number;
+  readonly readBytes: number;
+  readonly writeBytes: number;
 }
 
 /** Deterministic start failures: restarting cannot fix them. */
@@ -127,6 +153,7 @@ export class Supervisor implements PluginHandle {
   #failure: string | null = null;
   #readySince: Date | null = null;
   #rssBytes: number | null = null;
+  #usage: ResourceUsage | null = null;
   #memoryTimer: NodeJS.Timeout | undefined;
   #checkingLiveness = false;
   #released: Promise<void> | undefined;
@@ -241,6 +268,10 @@ export class Supervisor implements PluginHandle {
       failure: this.#failure,
       readySince: this.#readySince?.toISOString() ?? null,
       database: this.#options.database?.describe() ?? null,
+      cpuPercent: process?.ready ? this.#usage?.cpuPercent ?? null : null,
+      cpuMs: process?.ready ? this.#usage?.cpuMs ?? null : null,
+      readBytes: process?.ready ? this.#usage?.readBytes ?? null : null,
+      writeBytes: process?.ready ? this.#usage?.writeBytes ?? null : null,
     };
   }
 
@@ -381,6 +412,7 @@ export class Supervisor implements PluginHandle {
     const interval = this.#options.memorySampleIntervalMs ?? 200;
     const pid = process.pid;
     if (pid === undefined) return;
+    const cpu = new CpuWindow(this.#options.cpuQuota?.windowMs ?? DEFAULT_CPU_WINDOW_MS);
     let sampling = false;
     this.#memoryTimer = setInterval(() => {
       if (sampling) return;
@@ -389,6 +421,15 @@ export class Supervisor implements PluginHandle {
         sampling = false;
         if (sample === null || this.#process !== process) return;
         this.#rssBytes = sample.rssBytes;
+        const cpuPercent = cpu.add(Date.now(), sample.cpuMs);
+        this.#usage = { cpuPercent, cpuMs: sample.cpuMs, readBytes: sample.readBytes, writeBytes: sample.writeBytes };
+        const quota = this.#options.cpuQuota;
+        if (quota !== undefined && cpu.full && cpuPercent !== null && cpuPercent > quota.percent) {
+          process.kill("cpu-limit",
+            `CPU use ${cpuPercent}% over the last ${quota.windowMs} ms passed the limit of ${quota.percent}% ` +
+              `(limits.cpuPercent; ${Math.round(cpu.spentMs)} ms of CPU time in ${Math.round(cpu.spanMs)} ms)`);
+          return;
+        }
         if (sample.rssBytes > limitBytes) {
           process.kill("memory-limit",
             `resident memory ${mb(sample.rssBytes)} MB passed the limit of ${mb(limitBytes)} MB ` +
@@ -403,14 +444,15 @@ export class Supervisor implements PluginHandle {
     clearInterval(this.#memoryTimer);
     this.#memoryTimer = undefined;
     this.#rssBytes = null;
+    this.#usage = null;
   }
 }
 
 /** A 503-worthy error that says when to try again. */
 export class UnavailableError extends CorralError {
   readonly retryAfterSeconds: number;
-  constructor(message: string, retryAfterSeconds: number) {
-    super(ErrorCode.PLUGIN_UNAVAILABLE, message);
+  constructor(message: string, retryAfterSeconds: number, code: ErrorCodeValue = ErrorCode.PLUGIN_UNAVAILABLE) {
+    super(code, message);
     this.retryAfterSeconds = retryAfterSeconds;
   }
 }
