@@ -39,7 +39,8 @@ import { runtimeDenies } from "./runtime-denies.ts";
 import { assertHostApi } from "./manifest/host-api.ts";
 import { ServiceRegistry } from "./services/registry.ts";
 import { StaticCatalog } from "./static/catalog.ts";
-import { Supervisor } from "./supervisor.ts";
+import { createPluginHandle } from "./instances/create-plugin-handle.ts";
+import type { PluginHandle } from "./plugins/plugin-handle.ts";
 import { createHostTemplates } from "./templates/host-templates.ts";
 import { uninstallPlugin } from "./uninstall.ts";
 import type { RestartPolicy } from "./supervisor.ts";
@@ -113,7 +114,7 @@ export async function startHost(config: HostConfig): Promise<RunningHost> {
   }
   const store = new PluginStore(hostDb.adminPool);
 
-  const supervisors = new Map<string, Supervisor>();
+  const supervisors = new Map<string, PluginHandle>();
   // Host services plugins may call (events, extension points, cache...); each feature registers its own.
   const services = new ServiceRegistry();
   const statics = new StaticCatalog({
@@ -232,7 +233,8 @@ export async function startHost(config: HostConfig): Promise<RunningHost> {
       const name = loaded.manifest.name;
       // Compiled before the plugin starts, so its static_url() map is complete; a build error is logged, not fatal.
       await statics.add(loaded);
-      supervisors.set(name, new Supervisor({
+      supervisors.set(name, createPluginHandle({
+        policy,
         loaded,
         plan,
         logger: pluginLog,

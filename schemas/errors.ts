@@ -101,6 +101,8 @@ export const ErrorCode = {
   COMMAND_UNKNOWN: "CORRAL_E_COMMAND_UNKNOWN",
   /** A cache entry (key and JSON value) is larger than the plugin's whole cache (`cache.maxBytes`). */
   CACHE_TOO_LARGE: "CORRAL_E_CACHE_TOO_LARGE",
+  /** The plugin has limits.maxConcurrent requests in flight and its queue (limits.maxQueue) is full, or a request waited its whole timeout there. */
+  PLUGIN_BUSY: "CORRAL_E_PLUGIN_BUSY",
 } as const;
 
 /** One of the values of {@linkcode ErrorCode}. */

@@ -57,7 +57,8 @@ export function createApp(deps: AppDependencies): Hono<{ Bindings: HostBindings 
   app.get("/health/plugins/:name", (c) => {
     const plugin = deps.health().plugins.find((p) => p.name === c.req.param("name"));
     if (plugin === undefined) return sendError(c.env, notFound(c.req.param("name")));
-    return c.json(plugin, plugin.state === "ready" ? 200 : 503);
+    // An idle (lazy, unloaded) plugin is healthy: its next request starts it.
+    return c.json(plugin, plugin.state === "ready" || plugin.state === "idle" ? 200 : 503);
   });
 
   app.route("/admin", createAdminApp(bootstrapTokenAuth(deps.adminToken), [

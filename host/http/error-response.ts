@@ -24,6 +24,7 @@ const STATUS_BY_CODE: Partial<Record<ErrorCodeValue, number>> = {
   [ErrorCode.STATIC_NOT_FOUND]: 404,
   [ErrorCode.METHOD_NOT_ALLOWED]: 405,
   [ErrorCode.HOOK_FAILED]: 503,
+  [ErrorCode.PLUGIN_BUSY]: 503,
 };
 
 export interface ErrorAnswer {
