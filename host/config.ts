@@ -19,6 +19,8 @@ export interface EnvConfig {
   readonly logLevel: "debug" | "info" | "warn" | "error";
   /** CORRAL_CACHE_MAX_BYTES: the host cache's ceiling, for all plugins together. */
   readonly cacheMaxBytes: number | undefined;
+  /** CORRAL_DEV=1: development mode, plugin folders are watched and reloaded on change. */
+  readonly dev: boolean;
 }
 
 export const ENV_HELP = `Environment:
@@ -35,7 +37,8 @@ export const ENV_HELP = `Environment:
   CORRAL_SECRET        host secret that plugin database passwords derive from (default: <data dir>/host-secret)
   CORRAL_DENO          the deno binary to run plugins with (default: the one installed by npm)
   CORRAL_NO_BWRAP=1    run plugins without the bubblewrap namespace even when bwrap is installed
-  CORRAL_CACHE_MAX_BYTES  memory of the host cache for all plugins together (default 67108864, 64 MiB)`;
+  CORRAL_CACHE_MAX_BYTES  memory of the host cache for all plugins together (default 67108864, 64 MiB)
+  CORRAL_DEV=1         development mode: watch plugin folders and reload a plugin when its files change`;
 
 export function readEnvConfig(env: Readonly<Record<string, string | undefined>>, cwd = process.cwd()): EnvConfig {
   const port = env.PORT === undefined || env.PORT === "" ? 8080 : Number(env.PORT);
@@ -62,5 +65,6 @@ export function readEnvConfig(env: Readonly<Record<string, string | undefined>>,
     databaseUrl: env.DATABASE_URL || undefined,
     logLevel: logLevel as EnvConfig["logLevel"],
     cacheMaxBytes,
+    dev: env.CORRAL_DEV === "1" || env.CORRAL_DEV === "true",
   };
 }

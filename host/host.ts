@@ -13,8 +13,6 @@ import { registerCacheServices } from "./cache/services.ts";
 import { openHostDatabase } from "./db/connect.ts";
 import { loadHostSecret } from "./db/host-secret.ts";
 import { migrateHostSchema } from "./db/host-migrations/migrate.ts";
-import { openPluginDatabase } from "./db/open-plugin-database.ts";
-import type { PluginDatabase } from "./db/plugin-database.ts";
 import { PluginStore } from "./db/plugin-store.ts";
 import { discoverPlugins } from "./discovery.ts";
 import type { InvalidPlugin } from "./discovery.ts";
@@ -27,8 +25,14 @@ import { createApp } from "./http/app.ts";
 import { HostMiddleware } from "./http/middleware/host-middleware.ts";
 import { ResponseCache } from "./http/middleware/response-cache.ts";
 import type { Logger } from "./logger.ts";
-import { buildLaunchPlan, describeGrants } from "./permission-flags.ts";
 import type { RuntimePaths } from "./permission-flags.ts";
+import { deploymentFactory } from "./manager/create-handle.ts";
+import type { DeploymentFactory } from "./manager/create-handle.ts";
+import type { ManagedPlugin } from "./manager/managed-plugin.ts";
+import { ManagerStore } from "./manager/manager-store.ts";
+import { PluginManager } from "./manager/plugin-manager.ts";
+import { ChangeListener } from "./manager/change-listener.ts";
+import { DevWatcher } from "./manager/dev-watcher.ts";
 import { loadPolicy, withRuntimeDenies } from "./policy.ts";
 import { resolveLoadOrder } from "./plugins/resolve-load-order.ts";
 import type { BlockedPlugin } from "./plugins/resolve-load-order.ts";
@@ -39,8 +43,6 @@ import { runtimeDenies } from "./runtime-denies.ts";
 import { assertHostApi } from "./manifest/host-api.ts";
 import { ServiceRegistry } from "./services/registry.ts";
 import { StaticCatalog } from "./static/catalog.ts";
-import { createPluginHandle } from "./instances/create-plugin-handle.ts";
-import type { PluginHandle } from "./plugins/plugin-handle.ts";
 import { createHostTemplates } from "./templates/host-templates.ts";
 import { uninstallPlugin } from "./uninstall.ts";
 import type { RestartPolicy } from "./supervisor.ts";
@@ -69,6 +71,8 @@ export interface HostConfig {
   readonly templatesDir?: string;
   /** The host cache's ceiling for all plugins together (CORRAL_CACHE_MAX_BYTES). */
   readonly cacheMaxBytes?: number;
+  /** Development mode (CORRAL_DEV=1): plugin folders are watched and a change reloads the plugin. */
+  readonly dev?: boolean;
 }
 
 export interface RunningHost {
@@ -100,10 +104,9 @@ export async function startHost(config: HostConfig): Promise<RunningHost> {
     logger: log,
     hostSecret: secret.key,
   });
-  const pluginDatabases = new Map<string, PluginDatabase>();
   let supervisorsStopped = false;
+  // Each deployment closes its own plugin pool when it stops (host/manager/create-handle.ts).
   const closeDatabases = async () => {
-    await Promise.all([...pluginDatabases.values()].map((db) => db.close()));
     await hostDb.close();
   };
   try {
@@ -114,7 +117,8 @@ export async function startHost(config: HostConfig): Promise<RunningHost> {
   }
   const store = new PluginStore(hostDb.adminPool);
 
-  const supervisors = new Map<string, PluginHandle>();
+  // The plugins by name, owned by the plugin manager (host/manager/): what stands behind a name can change at runtime.
+  const supervisors = new Map<string, ManagedPlugin>();
   // Host services plugins may call (events, extension points, cache...); each feature registers its own.
   const services = new ServiceRegistry();
   const statics = new StaticCatalog({
@@ -139,6 +143,36 @@ export async function startHost(config: HostConfig): Promise<RunningHost> {
   // Plugins' global request hooks; configured once every plugin is loaded.
   const hooks = new GlobalHooks({ lookup: (name) => supervisors.get(name), log });
   const responseCache = new ResponseCache(basePolicy.http.responseCache);
+  const managerStore = new ManagerStore(hostDb.adminPool);
+  let factory: DeploymentFactory | undefined;
+  /** A plugin's state change: what the host did per supervisor before the manager. */
+  const stateChanged = (name: string, state: import("./supervisor.ts").PluginState) => {
+    states.notify(name, state);
+    events.stateChanged(name, state);
+    // A new process may answer differently: its cached answers go with the old one.
+    if (state !== "ready" && state !== "starting") responseCache.dropPlugin(name);
+    if (supervisorsStopped) return;
+    store.recordState(name, state).catch((error: unknown) =>
+      log.forPlugin(name).warn("could not record the plugin's state", { state, error: (error as Error).message }));
+  };
+  const manager = new PluginManager({
+    plugins: supervisors,
+    store: managerStore,
+    factory: () => factory!,
+    hooks: {
+      stateChanged,
+      // Compiled before the plugin starts, so its static_url() map is complete; a build error is logged, not fatal.
+      prepare: async (loaded) => void await statics.add(loaded),
+      switched: (name) => {
+        responseCache.dropPlugin(name);
+        void templates.invalidate(name, "all");
+      },
+    },
+    events,
+    log,
+    dataDir: config.dataDir,
+    isStopping: () => stopping,
+  });
   const health = () => buildHealthReport({
     version: HOST_VERSION,
     startedAt,
@@ -162,16 +196,16 @@ export async function startHost(config: HostConfig): Promise<RunningHost> {
     hooks,
     adminToken: admin.token,
     log,
+    operations: manager,
     uninstall: async (name, purge) => {
-      const supervisor = supervisors.get(name);
+      const supervisor = manager.unload(name);
       if (supervisor === undefined) throw new CorralError(ErrorCode.PLUGIN_NOT_FOUND, `no plugin named "${name}" is installed`);
-      supervisors.delete(name);
       statics.remove(name);
+      // Stopping the managed plugin closes its deployment's database pool.
       const result = await uninstallPlugin({
-        supervisor, pluginDir: supervisor.dir, database: pluginDatabases.get(name), hostDb, store,
+        supervisor, pluginDir: supervisor.dir, database: undefined, hostDb, store,
         dataDir: config.dataDir, purge, log: log.forPlugin(name),
       });
-      pluginDatabases.delete(name);
       events.unloaded(supervisor, "uninstalled");
       cache.drop(name);
       return result;
@@ -196,6 +230,11 @@ export async function startHost(config: HostConfig): Promise<RunningHost> {
   }
   // A plugin must not reach the host's own port, nor the database server, through a net grant.
   const policy = withRuntimeDenies(basePolicy, runtimeDenies({ hostPort: port, database: hostDb.connectionInfo }));
+  factory = deploymentFactory({
+    policy, paths, hostEnv: config.env, hostDb, secret: secret.key, store, services, log, hostVersion: HOST_VERSION,
+    maxFrameBytes: config.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES,
+    ...(config.restart === undefined ? {} : { restart: config.restart }),
+  });
   const discovery = await discoverPlugins(config.pluginsDir);
   invalid.push(...discovery.invalid);
   for (const bad of discovery.invalid) log.error("plugin skipped", { dir: bad.dir, code: bad.code, error: bad.message });
@@ -209,54 +248,22 @@ export async function startHost(config: HostConfig): Promise<RunningHost> {
   // A blocked plugin is not started nor mounted; its database pool, if already open, is closed.
   const holdBack = (plugin: BlockedPlugin) => {
     if (stopping) return;
+    // Disabled with the plugin it needs: it stays disabled (and listed so), not blocked.
+    if (supervisors.get(plugin.name)?.isDisabled === true) return;
     blocked.set(plugin.name, plugin);
-    supervisors.delete(plugin.name);
-    pluginDatabases.get(plugin.name)?.close().catch((error: unknown) =>
-      log.forPlugin(plugin.name).warn("could not close the plugin's database pool", { error: (error as Error).message }));
-    pluginDatabases.delete(plugin.name);
+    // Stopping it closes its database pool, if already open.
+    manager.unload(plugin.name)?.stop("blocked", 1000).catch((error: unknown) =>
+      log.forPlugin(plugin.name).warn("could not stop the blocked plugin", { error: (error as Error).message }));
     log.forPlugin(plugin.name).error("plugin blocked", { code: plugin.code, blockedBy: plugin.blockedBy, error: plugin.message });
   };
   resolution.blocked.forEach(holdBack);
   for (const loaded of resolution.order) {
     const pluginLog = log.forPlugin(loaded.manifest.name);
     try {
-      const plan = buildLaunchPlan({ loaded, policy, paths, hostEnv: config.env });
-      pluginLog.info(`grants: ${describeGrants(plan.grants)}`);
-      await store.recordLoaded(loaded.manifest);
-      let database: PluginDatabase | undefined;
-      if (loaded.manifest.database) {
-        database = await openPluginDatabase({
-          hostDb, secret: secret.key, store, manifest: loaded.manifest, timeoutMs: plan.grants.timeoutMs, logger: pluginLog,
-        });
-        pluginDatabases.set(loaded.manifest.name, database);
-      }
-      const name = loaded.manifest.name;
-      // Compiled before the plugin starts, so its static_url() map is complete; a build error is logged, not fatal.
-      await statics.add(loaded);
-      supervisors.set(name, createPluginHandle({
-        policy,
-        loaded,
-        plan,
-        logger: pluginLog,
-        hostVersion: HOST_VERSION,
-        startTimeoutMs: policy.startTimeoutMs,
-        maxFrameBytes: config.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES,
-        // The response cap sits below the frame cap, so an honest plugin never trips the latter.
-        maxResponseBytes: Math.min(policy.limits.maxBodyBytes, (config.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES) - 1024 * 1024),
-        ...(config.restart === undefined ? {} : { restart: config.restart }),
-        ...(database === undefined ? {} : { database }),
-        services,
-        onStateChange: (state) => {
-          states.notify(name, state);
-          events.stateChanged(name, state);
-          // A new process may answer differently: its cached answers go with the old one.
-          if (state !== "ready" && state !== "starting") responseCache.dropPlugin(name);
-          if (supervisorsStopped) return;
-          store.recordState(name, state).catch((error: unknown) =>
-            pluginLog.warn("could not record the plugin's state", { state, error: (error as Error).message }));
-        },
-      }));
+      // Records it, and builds its deployment unless an operator disabled it (persisted).
+      if (!(await manager.load(loaded))) refusedAtSetup.set(loaded.manifest.name, `"${loaded.manifest.name}" is disabled`);
     } catch (error) {
+      manager.unload(loaded.manifest.name);
       const entry = { dir: loaded.dir, code: (error as { code?: string }).code ?? "CORRAL_E_POLICY_DENIED", message: (error as Error).message };
       invalid.push(entry);
       refusedAtSetup.set(loaded.manifest.name, entry.message.split("\n")[0]!);
@@ -267,8 +274,17 @@ export async function startHost(config: HostConfig): Promise<RunningHost> {
   events.checkDeclarations();
   hooks.configure([...supervisors.values()].map((s) => s.manifest));
   // Each plugin starts once the plugins it needs are ready; unrelated plugins start side by side.
-  const started = startInOrder(resolution.order, { supervisors, refusedAtSetup, states, isStopping: () => stopping, onBlocked: holdBack }).then(() => {
+  // Disabled plugins are not started; what depends on them is held back.
+  const enabled = new Map([...supervisors].filter(([, plugin]) => !plugin.isDisabled));
+  const listener = new ChangeListener({ connect: () => hostDb.adminPool.connect(), log, onChange: (name) => void manager.reconcile(name), onReconnect: () => void manager.reconcileAll() });
+  const watcher = config.dev === true ? new DevWatcher({ log, onChange: (name) => void manager.reload(name) }) : undefined;
+  const started = startInOrder(resolution.order, { supervisors: enabled, refusedAtSetup, states, isStopping: () => stopping, onBlocked: holdBack }).then(async () => {
     log.info("plugins started", { ready: [...supervisors.values()].filter((s) => s.state === "ready").map((s) => s.name) });
+    // Other hosts' decisions reach this one from now on; what was installed elsewhere is loaded.
+    await listener.start();
+    await manager.loadInstalledElsewhere();
+    void manager.learnAllMigrations();
+    for (const plugin of supervisors.values()) watcher?.watch(plugin.name, plugin.dir);
   });
 
   let closing: Promise<void> | undefined;
@@ -276,6 +292,8 @@ export async function startHost(config: HostConfig): Promise<RunningHost> {
     closing ??= (async () => {
       stopping = true;
       templates.close();
+      watcher?.close();
+      await listener.close();
       const grace = config.shutdownGraceMs ?? 10_000;
       log.info("host shutting down", { reason, inFlight: inFlight.count });
       const serverClosed = new Promise<void>((resolve) => server.close(() => resolve()));

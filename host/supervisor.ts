@@ -16,10 +16,12 @@ import { PluginProcess } from "./plugin-process.ts";
 import type { DatabaseService, ExitReason } from "./plugin-process.ts";
 import type { MigrateAction } from "../schemas/messages.ts";
 import { sampleTree } from "./process-tree.ts";
-import type { PluginHandle } from "./plugins/plugin-handle.ts";
 
-/** `idle`: a lazy plugin with no process, started by its next request (host/instances/). */
-export type PluginState = "idle" | "starting" | "ready" | "restarting" | "failed" | "stopping" | "stopped";
+/**
+ * `idle`: a lazy plugin with no process, started by its next request (host/instances/).
+ * `disabled`: the operator turned the plugin off (host/manager/). A supervisor itself reports neither.
+ */
+export type PluginState = "idle" | "starting" | "ready" | "restarting" | "failed" | "stopping" | "stopped" | "disabled";
 
 /** How the supervisor reacts to crashes. */
 export interface RestartPolicy {
@@ -137,7 +139,8 @@ const FATAL_START_CODES: ReadonlySet<string> = new Set([
   ErrorCode.MIGRATION_FAILED,
 ]);
 
-export class Supervisor implements PluginHandle {
+/** A `PluginHandle` (host/plugins/plugin-handle.ts; checked where one is built: host/manager/create-handle.ts). */
+export class Supervisor {
   readonly #options: SupervisorOptions;
   readonly #log: Logger;
   readonly #restartPolicy: RestartPolicy;

@@ -101,6 +101,16 @@ export const ErrorCode = {
   COMMAND_UNKNOWN: "CORRAL_E_COMMAND_UNKNOWN",
   /** A cache entry (key and JSON value) is larger than the plugin's whole cache (`cache.maxBytes`). */
   CACHE_TOO_LARGE: "CORRAL_E_CACHE_TOO_LARGE",
+  /** The operator disabled the plugin: it has no process and its routes answer 503 until it is enabled. */
+  PLUGIN_DISABLED: "CORRAL_E_PLUGIN_DISABLED",
+  /** Disabling a plugin that enabled plugins depend on, without saying what to do with them. */
+  HAS_DEPENDENTS: "CORRAL_E_HAS_DEPENDENTS",
+  /** Activating a version that lacks migrations already applied to the plugin's schema (no silent downgrade). */
+  MIGRATIONS_MISSING: "CORRAL_E_MIGRATIONS_MISSING",
+  /** An installed version's files are over the host's limit for storing them in the database. */
+  INSTALL_TOO_LARGE: "CORRAL_E_INSTALL_TOO_LARGE",
+  /** An operator action was refused as given: a missing or malformed field, an unknown version, a state that forbids it. */
+  OPERATION_INVALID: "CORRAL_E_OPERATION_INVALID",
   /** The plugin has limits.maxConcurrent requests in flight and its queue (limits.maxQueue) is full, or a request waited its whole timeout there. */
   PLUGIN_BUSY: "CORRAL_E_PLUGIN_BUSY",
 } as const;

@@ -13,6 +13,8 @@ import type { StaticCatalog } from "../static/catalog.ts";
 import { serveStatic, staticMountOf } from "../static/serve-static.ts";
 import { bootstrapTokenAuth, createAdminApp } from "./admin/admin-app.ts";
 import { pluginRoutes } from "./admin/plugin-routes.ts";
+import { managerRoutes } from "./admin/manager-routes.ts";
+import type { PluginOperations } from "../manager/operations.ts";
 import { errorAnswer } from "./error-response.ts";
 import { forward } from "./forward.ts";
 import type { SupervisorLookup } from "./forward.ts";
@@ -26,6 +28,8 @@ export interface AppDependencies {
   /** The admin API's bearer token. */
   readonly adminToken: string;
   readonly uninstall: (name: string, purge: boolean) => Promise<unknown>;
+  /** The plugin manager's operations (enable, disable, restart, versions); no routes for them when missing. */
+  readonly operations?: PluginOperations;
   /** Counts requests in flight so shutdown can drain them. */
   readonly inFlight: { count: number };
   readonly isShuttingDown: () => boolean;
@@ -63,6 +67,7 @@ export function createApp(deps: AppDependencies): Hono<{ Bindings: HostBindings 
 
   app.route("/admin", createAdminApp(bootstrapTokenAuth(deps.adminToken), [
     pluginRoutes({ health: deps.health, lookup: deps.lookup, uninstall: deps.uninstall }),
+    ...(deps.operations === undefined ? [] : [managerRoutes(deps.operations)]),
   ]));
 
   const statics = deps.statics;

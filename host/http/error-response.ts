@@ -24,6 +24,11 @@ const STATUS_BY_CODE: Partial<Record<ErrorCodeValue, number>> = {
   [ErrorCode.STATIC_NOT_FOUND]: 404,
   [ErrorCode.METHOD_NOT_ALLOWED]: 405,
   [ErrorCode.HOOK_FAILED]: 503,
+  [ErrorCode.PLUGIN_DISABLED]: 503,
+  [ErrorCode.HAS_DEPENDENTS]: 409,
+  [ErrorCode.MIGRATIONS_MISSING]: 409,
+  [ErrorCode.INSTALL_TOO_LARGE]: 413,
+  [ErrorCode.OPERATION_INVALID]: 400,
   [ErrorCode.PLUGIN_BUSY]: 503,
 };
 

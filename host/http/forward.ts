@@ -90,10 +90,25 @@ export async function forward(
   }
 }
 
-/** "/plugins/hello/a?b" -> "/a?b"; "/plugins/hello" -> "/". */
+/**
+ * "/plugins/hello/a?b" -> "/a?b"; "/plugins/hello" -> "/". The router matched a normalized URL
+ * (dot segments resolved, `%73` read as "s"), so a raw URL that needs it is normalized the same
+ * way before the mount is cut off; the plain case costs no URL parse.
+ */
 export function pluginRelativeUrl(url: string, name: string): string {
-  const rest = url.slice(`/plugins/${name}`.length);
-  return rest === "" || rest[0] === "?" ? "/" + rest : rest;
+  const mount = `/plugins/${name}`;
+  const query = url.indexOf("?");
+  const path = query < 0 ? url : url.slice(0, query);
+  const plain = path.startsWith(mount) && (path.length === mount.length || path[mount.length] === "/") &&
+    !path.includes("%") && !path.includes("/.");
+  if (plain) {
+    const rest = url.slice(mount.length);
+    return rest === "" || rest[0] === "?" ? "/" + rest : rest;
+  }
+  const normalized = new URL(url, "http://corral.invalid");
+  // Past "/plugins/<segment>": whatever spelling the name had in the raw URL.
+  const afterMount = normalized.pathname.indexOf("/", "/plugins/".length);
+  return (afterMount < 0 ? "/" : normalized.pathname.slice(afterMount)) + normalized.search;
 }
 
 /** Node's rawHeaders ([name, value, name, value...]) -> the protocol's flat header string. */

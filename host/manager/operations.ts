@@ -17,6 +17,10 @@ export interface InstalledVersion {
   readonly version: string;
   readonly active: boolean;
   readonly installedAt: string;
+  /** "folder": the plugins folder holds it; "installed": installed through the admin API (stored in the database). */
+  readonly source?: "folder" | "installed";
+  /** Its migrations' names, once a host ran it; null when not known yet. */
+  readonly migrations?: readonly string[] | null;
 }
 
 /** The outcome of an operation, as the admin API answers it. */
@@ -36,7 +40,7 @@ export interface PluginOperations {
    * Refused with CORRAL_E_HAS_DEPENDENTS (409), naming them, when enabled plugins depend on it
    * and `dependents` is not given.
    */
-  disable(name: string, actor: Actor, options?: { readonly dependents?: DependentsChoice }): Promise<OperationResult>;
+  disable(name: string, actor: Actor, options?: { readonly dependents?: DependentsChoice; readonly reason?: string }): Promise<OperationResult>;
   /** Starts a new process, switches traffic to it once ready, drains and stops the old one. */
   restart(name: string, actor: Actor): Promise<OperationResult>;
   /** The installed versions of a plugin, newest first. */
@@ -46,4 +50,9 @@ export interface PluginOperations {
    * migrations already applied, unless `undoMigrations` runs their `down` first.
    */
   activate(name: string, version: string, actor: Actor, options?: { readonly undoMigrations?: boolean }): Promise<OperationResult>;
+  /**
+   * Installs the plugin folder at `path` (on the host) as a version, stored in the database so
+   * every host can run it; does not activate it. Refused over the install size limit.
+   */
+  install(path: string, actor: Actor): Promise<OperationResult & { readonly version: string }>;
 }

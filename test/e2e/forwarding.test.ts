@@ -76,6 +76,20 @@ forwarding("the mount path without a trailing slash reaches the plugin's root", 
   assert.equal(await res.json(), { name: "echo", version: "1.2.3", config: { greeting: "hi" } });
 });
 
+forwarding("a percent-encoded plugin name or a dot segment reaches the plugin the router chose, with the right path", async ({ t }) => {
+  // fetch() would normalize the URL itself: send the raw request line through node:http. (The
+  // plugin's Hono decodes the path it reports.)
+  const seenPath = (rawPath: string) => new Promise<{ status: number; path: string }>((resolve, reject) => {
+    request(`${t.url}${rawPath}`, (res) => {
+      let text = "";
+      res.on("data", (chunk: Buffer) => (text += chunk.toString("utf8")));
+      res.on("end", () => resolve({ status: res.statusCode ?? 0, path: (JSON.parse(text) as { path: string }).path }));
+    }).on("error", reject).end();
+  });
+  assert.equal(await seenPath("/plugins/%65cho/echo/a%20b"), { status: 200, path: "/echo/a b" });
+  assert.equal(await seenPath("/plugins/nothing/../echo/echo/x"), { status: 200, path: "/echo/x" });
+});
+
 forwarding("a body over limits.maxBodyBytes is refused with 413 before reaching the plugin", async ({ t }) => {
   const res = await fetch(`${t.url}/plugins/echo/echo/`, { method: "POST", body: "x".repeat(1024 * 1024 + 1) });
   assert.is(res.status, 413);

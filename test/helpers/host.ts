@@ -39,6 +39,8 @@ export interface TestHostOptions {
   readonly staticDir?: string;
   /** The host's templates folder (CORRAL_TEMPLATES_DIR); none by default. */
   readonly templatesDir?: string;
+  /** Development mode: plugin folders are watched and reloaded on change. */
+  readonly dev?: boolean;
 }
 
 export async function startTestHost(options: TestHostOptions): Promise<TestHost> {
@@ -78,6 +80,7 @@ export async function startTestHost(options: TestHostOptions): Promise<TestHost>
     ...(options.runnerPath === undefined ? {} : { runtimeOverrides: { runnerPath: options.runnerPath } }),
     ...(options.staticDir === undefined ? {} : { staticDir: options.staticDir }),
     ...(options.templatesDir === undefined ? {} : { templatesDir: options.templatesDir }),
+    ...(options.dev === undefined ? {} : { dev: options.dev }),
   });
   await host.started;
   return {

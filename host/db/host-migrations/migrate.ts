@@ -5,10 +5,12 @@ import type { Pool } from "pg";
 import { CorralError, ErrorCode } from "../../../schemas/errors.ts";
 import type { Logger } from "../../logger.ts";
 import { initial } from "./0001-initial.ts";
+import { manager } from "./0002-manager.ts";
 
 /** The host's migrations in order; a name, once shipped, never changes. */
 export const HOST_MIGRATIONS: Readonly<Record<string, Migration>> = Object.freeze({
   "0001-initial": initial,
+  "0002-manager": manager,
 });
 
 /** Where Kysely keeps its bookkeeping tables for the host: beside the host's tables. */

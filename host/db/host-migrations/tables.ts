@@ -13,6 +13,11 @@ export interface PluginsTable {
   state: Generated<string>;
   installed_at: CreatedAt;
   updated_at: CreatedAt;
+  /** 0002-manager: who disabled the plugin, why, when, and the plugin it was disabled with. */
+  disabled_by: string | null;
+  disabled_reason: string | null;
+  disabled_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
+  disabled_with: string | null;
 }
 
 /** corral.plugin_versions: every version of a plugin the host has installed. */
@@ -22,6 +27,20 @@ export interface PluginVersionsTable {
   /** The validated manifest, as JSON. */
   manifest: ColumnType<unknown, string, string>;
   installed_at: CreatedAt;
+  /** 0002-manager: "folder" (the plugins folder) or "installed" (files in corral.plugin_files). */
+  source: Generated<string>;
+  /** 0002-manager: its migration names, once a host ran it; null until then. */
+  migrations: ColumnType<string[] | null, string | null | undefined, string | null>;
+  files_bytes: ColumnType<string | null, number | null | undefined, number | null>;
+}
+
+/** corral.plugin_files (0002-manager): an installed version's files. */
+export interface PluginFilesTable {
+  readonly name: string;
+  readonly version: string;
+  readonly path: string;
+  sha256: string;
+  content: Buffer;
 }
 
 /** corral.plugin_databases: the roles and schemas provisioned for plugins with `"database": true`. */
@@ -45,4 +64,5 @@ export interface HostTables {
   "corral.plugins": PluginsTable;
   "corral.plugin_versions": PluginVersionsTable;
   "corral.plugin_databases": PluginDatabasesTable;
+  "corral.plugin_files": PluginFilesTable;
 }

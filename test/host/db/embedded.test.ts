@@ -45,7 +45,7 @@ test("starts in an empty data folder, migrates the host schema, and a plugin que
   assert.ok(Date.now() - started < 10_000);
 
   const first = await migrateHostSchema(host.adminPool, logger);
-  assert.equal(first.results?.map((r) => [r.migrationName, r.status]), [["0001-initial", "Success"]]);
+  assert.equal(first.results?.map((r) => [r.migrationName, r.status]), [["0001-initial", "Success"], ["0002-manager", "Success"]]);
   assert.equal((await migrateHostSchema(host.adminPool, logger)).results, [], "a second run has nothing to do");
   const tables = await host.adminPool.query("SELECT tablename FROM pg_tables WHERE schemaname = 'corral' ORDER BY 1");
   assert.ok(["plugin_databases", "plugin_versions", "plugins"].every((t) => tables.rows.some((r) => r.tablename === t)));
