@@ -340,7 +340,11 @@ export class InstancePool implements PluginHandle {
   #launch(): Instance {
     const id = this.#nextId++;
     const instance: Instance = { id, handle: undefined as unknown as PluginHandle, inFlight: 0, lastActiveAt: Date.now(), retiring: false };
-    (instance as { handle: PluginHandle }).handle = this.#options.createInstance(id, () => this.#refreshState());
+    (instance as { handle: PluginHandle }).handle = this.#options.createInstance(id, (state) => {
+      // An instance is idle from when it can first take work, not from when it was asked for.
+      if (state === "ready") instance.lastActiveAt = Date.now();
+      this.#refreshState();
+    });
     this.#instances.push(instance);
     this.#refreshState();
     this.#scheduleSweep();
