@@ -103,6 +103,8 @@ export class InstancePool implements PluginHandle {
   #idleUnloads = 0;
   #lastActiveAt = Date.now();
   #sweepTimer: NodeJS.Timeout | undefined;
+  /** Woken at every instance state change (see #waitReady). */
+  readonly #stateWaiters = new Set<() => void>();
   /** Mean request duration (exponentially weighted), for Retry-After. */
   #meanLatencyMs = 100;
   /** Counters of instances that are gone, so the pool's totals stay monotonic. */
@@ -242,6 +244,7 @@ export class InstancePool implements PluginHandle {
       scaleDowns: this.#scaleDowns,
       idleUnloads: this.#idleUnloads,
       cpuPercent: sum(instances.map((i) => i.cpuPercent)),
+      cpuMs: sum(instances.map((i) => i.health.cpuMs)),
       readBytes: this.#retired.readBytes + instances.reduce((n, i) => n + (i.health.readBytes ?? 0), 0),
       writeBytes: this.#retired.writeBytes + instances.reduce((n, i) => n + (i.health.writeBytes ?? 0), 0),
     };
@@ -330,10 +333,19 @@ export class InstancePool implements PluginHandle {
     const deadline = Date.now() + timeoutMs;
     while (instance.handle.state !== "ready") {
       const state = instance.handle.state;
-      if (state === "failed" || state === "stopped" || Date.now() >= deadline) {
+      const remaining = deadline - Date.now();
+      if (state === "failed" || state === "stopped" || remaining <= 0) {
         throw new CorralError(ErrorCode.PLUGIN_UNAVAILABLE, `plugin "${this.name}" did not become ready within ${timeoutMs} ms (${state})`);
       }
-      await new Promise((resolve) => setTimeout(resolve, 10));
+      // Woken by the next state change of any instance, or at the deadline.
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(wake, remaining);
+        function wake(): void {
+          clearTimeout(timer);
+          resolve();
+        }
+        this.#stateWaiters.add(wake);
+      });
     }
   }
 
@@ -417,6 +429,9 @@ export class InstancePool implements PluginHandle {
 
   /** The pool's state from its instances': ready when any is ready. */
   #refreshState(): void {
+    const waiters = [...this.#stateWaiters];
+    this.#stateWaiters.clear();
+    for (const wake of waiters) wake();
     if (this.#state === "stopping" || this.#state === "stopped") return;
     const states = this.#instances.filter((i) => !i.retiring).map((i) => i.handle.state);
     let next: PluginState;
