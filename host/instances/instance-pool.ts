@@ -56,7 +56,9 @@ export interface InstanceHealth {
  */
 export interface PoolHealthFields {
   readonly limits: Readonly<Record<string, number | boolean | null>>;
+  /** Every process, those being stopped included. */
   readonly instances: readonly InstanceHealth[];
+  /** Processes serving or starting (not those being stopped). */
   readonly instanceCount: number;
   /** Requests waiting for a slot now. */
   readonly queueDepth: number;
@@ -205,9 +207,10 @@ export class InstancePool implements PluginHandle {
   }
 
   health(): PluginHealth & PoolHealthFields {
-    const instances = this.#instances.map((instance): InstanceHealth & { health: PluginHealth } => {
+    const instances = this.#instances.map((instance): InstanceHealth & { health: PluginHealth; retiring: boolean } => {
       const health = instance.handle.health();
       return {
+        retiring: instance.retiring,
         id: instance.id, pid: health.pid, state: health.state, inFlight: health.inFlight, rssBytes: health.rssBytes,
         cpuPercent: health.cpuPercent ?? null, restarts: health.restarts, lastExit: health.lastExit, health,
       };
@@ -216,7 +219,9 @@ export class InstancePool implements PluginHandle {
       const known = values.filter((v): v is number => typeof v === "number");
       return known.length === 0 ? null : Math.round(known.reduce((a, b) => a + b, 0) * 10) / 10;
     };
-    const first = instances.find((i) => i.state === "ready") ?? instances[0];
+    // Instances being stopped are listed (state "stopping") but no longer stand for the plugin.
+    const live = instances.filter((i) => !i.retiring);
+    const first = live.find((i) => i.state === "ready") ?? live[0];
     const exits = [this.#retired.lastExit, ...instances.map((i) => i.lastExit)].filter((e): e is CrashRecord => e !== null);
     const lastExit = exits.sort((a, b) => (a.at < b.at ? 1 : a.at > b.at ? -1 : 0))[0] ?? null;
     const failures = instances.map((i) => i.health.failure).filter((f): f is string => f !== null);
@@ -235,8 +240,8 @@ export class InstancePool implements PluginHandle {
       readySince: first?.health.readySince ?? null,
       database: first?.health.database ?? null,
       limits: this.#options.limits,
-      instances: instances.map(({ health: _health, ...rest }) => rest),
-      instanceCount: instances.length,
+      instances: instances.map(({ health: _health, retiring: _retiring, ...rest }) => rest),
+      instanceCount: live.length,
       queueDepth: this.#queue.length,
       busyRejections: this.#busyRejections,
       coldStarts: this.#coldStarts,
