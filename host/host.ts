@@ -20,11 +20,16 @@ import { createHostEvents } from "./events/host-events.ts";
 import { buildHealthReport } from "./health.ts";
 import type { HealthReport } from "./health.ts";
 import { loadAdminToken } from "./admin-token.ts";
+import { AccessStore, SESSION_TTL_MS } from "./admin/access-store.ts";
+import { AuditLog } from "./admin/audit-log.ts";
+import { LogRing } from "./admin/log-ring.ts";
+import { LOGIN_MAX_FAILURES, LOGIN_WINDOW_MS, LoginLimiter } from "./admin/login-limiter.ts";
 import { GlobalHooks } from "./hooks/global-hooks.ts";
 import { createApp } from "./http/app.ts";
 import { HostMiddleware } from "./http/middleware/host-middleware.ts";
 import { ResponseCache } from "./http/middleware/response-cache.ts";
 import type { Logger } from "./logger.ts";
+import { HostTelemetry } from "./metrics/telemetry.ts";
 import type { RuntimePaths } from "./permission-flags.ts";
 import { deploymentFactory } from "./manager/create-handle.ts";
 import type { DeploymentFactory } from "./manager/create-handle.ts";
@@ -97,6 +102,8 @@ export async function startHost(config: HostConfig): Promise<RunningHost> {
   await mkdir(config.dataDir, { recursive: true });
   const paths = { ...resolveRuntimePaths(config.dataDir, config.env), ...config.runtimeOverrides };
   const basePolicy = await loadPolicy(config.policyFile);
+  // Metrics, the dashboard's series, traces (when OTEL_EXPORTER_OTLP_* is set); health() is read at scrape time.
+  const telemetry = new HostTelemetry({ health: () => health(), env: config.env, hostVersion: HOST_VERSION });
   const secret = await loadHostSecret(config.dataDir, config.env);
   const hostDb = await openHostDatabase({
     ...(config.databaseUrl === undefined ? {} : { databaseUrl: config.databaseUrl }),
@@ -186,6 +193,15 @@ export async function startHost(config: HostConfig): Promise<RunningHost> {
     responseCache: responseCache.report(),
   });
   const admin = await loadAdminToken(config.dataDir, config.env);
+  // Each plugin's recent log records, for the admin API's logs and the dashboard's recent errors.
+  const logRing = new LogRing();
+  const stopRing = log.onRecord((record) => logRing.add(record));
+  const access = {
+    store: new AccessStore(hostDb.adminPool), audit: new AuditLog(hostDb.adminPool), ring: logRing, limiter: new LoginLimiter(),
+    operations: manager,
+    series: telemetry.series,
+    trustedOrigins: basePolicy.http.csrf.trustedOrigins,
+  };
   const app = createApp({
     statics,
     lookup: (name) => supervisors.get(name),
@@ -194,7 +210,9 @@ export async function startHost(config: HostConfig): Promise<RunningHost> {
     isShuttingDown: () => stopping,
     errorPage: templates.errorPage,
     hooks,
+    telemetry,
     adminToken: admin.token,
+    access,
     log,
     operations: manager,
     uninstall: async (name, purge) => {
@@ -208,10 +226,12 @@ export async function startHost(config: HostConfig): Promise<RunningHost> {
       });
       events.unloaded(supervisor, "uninstalled");
       cache.drop(name);
+      logRing.drop(name);
+      telemetry.drop(name);
       return result;
     },
   });
-  const middleware = new HostMiddleware({ policy: basePolicy.http, log, cache: responseCache });
+  const middleware = new HostMiddleware({ policy: basePolicy.http, log, cache: responseCache, observer: telemetry });
   const server = createAdaptorServer({ fetch: middleware.wrap(app.fetch) }) as Server;
   await listen(server, config.port, config.hostname);
   const port = (server.address() as AddressInfo).port;
@@ -222,8 +242,14 @@ export async function startHost(config: HostConfig): Promise<RunningHost> {
     isolation: paths.bwrap === null ? "none (bwrap not found)" : "bwrap available",
     database: hostDb.kind,
     adminToken: admin.source,
+    metrics: telemetry.metricsAccess === "off" ? "off" : `/metrics (${telemetry.metricsAccess === "public" ? "no credential" : "admin API token with observe.read"})`,
+    tracing: telemetry.tracesUrl === undefined ? "off" : `OTLP/HTTP to ${telemetry.tracesUrl}`,
   });
 
+  log.info("admin access", {
+    dashboard: `${url}/admin/ui/`, sessionHours: SESSION_TTL_MS / 3_600_000,
+    loginLimit: `${LOGIN_MAX_FAILURES} failures per user and address per ${LOGIN_WINDOW_MS / 60_000} min`,
+  });
   if (paths.bwrap === null && basePolicy.isolation !== "none") {
     log.warn("bubblewrap (bwrap) is not installed: plugins run with Deno's permissions only, and a " +
       "plugin's static import can read any file this host can read; install it: apt-get install -y bubblewrap");
@@ -234,6 +260,7 @@ export async function startHost(config: HostConfig): Promise<RunningHost> {
     policy, paths, hostEnv: config.env, hostDb, secret: secret.key, store, services, log, hostVersion: HOST_VERSION,
     maxFrameBytes: config.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES,
     ...(config.restart === undefined ? {} : { restart: config.restart }),
+    queryObserver: (plugin) => telemetry.queryObserver(plugin),
   });
   const discovery = await discoverPlugins(config.pluginsDir);
   invalid.push(...discovery.invalid);
@@ -302,9 +329,11 @@ export async function startHost(config: HostConfig): Promise<RunningHost> {
       await Promise.all([...supervisors.values()].map((s) => s.stop(`host shutting down: ${reason}`, Math.min(grace, 5000))));
       supervisorsStopped = true;
       statics.close();
+      stopRing();
       server.closeAllConnections();
       await closeDatabases();
       await serverClosed;
+      await telemetry.close();
       log.info("host stopped");
     })();
     return closing;

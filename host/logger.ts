@@ -28,18 +28,24 @@ export interface LoggerOptions {
   readonly sink?: LogSink;
 }
 
+/** Also gets every record written (e.g. the admin API's per-plugin log ring, host/admin/log-ring.ts). */
+export type LogListener = (record: LogRecord) => void;
+
 /** A logger bound to an optional plugin name. */
 export class Logger {
   readonly #minRank: number;
   readonly #pretty: boolean;
   readonly #sink: LogSink;
   readonly #plugin: string | undefined;
+  /** Shared with every logger made by forPlugin, so one listener hears them all. */
+  readonly #listeners: Set<LogListener>;
 
-  constructor(options: LoggerOptions = {}, plugin?: string) {
+  constructor(options: LoggerOptions = {}, plugin?: string, listeners: Set<LogListener> = new Set()) {
     this.#minRank = LEVEL_RANK[options.level ?? "info"];
     this.#pretty = options.pretty ?? false;
     this.#sink = options.sink ?? writeStdoutLine;
     this.#plugin = plugin;
+    this.#listeners = listeners;
   }
 
   /** A logger whose records carry `plugin: name`. */
@@ -47,7 +53,14 @@ export class Logger {
     return new Logger(
       { level: rankToLevel(this.#minRank), pretty: this.#pretty, sink: this.#sink },
       name,
+      this.#listeners,
     );
+  }
+
+  /** Calls `listener` with every record this logger and its forPlugin loggers write; returns the unsubscribe. */
+  onRecord(listener: LogListener): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
   }
 
   debug(message: string, fields?: Record<string, unknown>): void {
@@ -73,6 +86,7 @@ export class Logger {
       ...(fields === undefined ? {} : { fields }),
     };
     this.#sink(this.#pretty ? formatPretty(record) : JSON.stringify(record), record);
+    for (const listener of this.#listeners) listener(record);
   }
 }
 

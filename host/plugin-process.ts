@@ -450,7 +450,10 @@ export class PluginProcess {
     }
     const { id } = message;
     const call = message.type === "query"
-      ? database.query({ sql: message.sql, paramsJson: message.paramsJson, transactionId: message.transactionId })
+      ? database.query({
+        sql: message.sql, paramsJson: message.paramsJson, transactionId: message.transactionId,
+        ...(message.traceparent === undefined ? {} : { traceparent: message.traceparent }),
+      })
       : database.transaction({ action: message.action, transactionId: message.transactionId });
     call.then(
       (reply) => this.#send({ type: "queryResult", id, ...reply }),

@@ -16,6 +16,7 @@ import { PluginProcess } from "./plugin-process.ts";
 import type { DatabaseService, ExitReason } from "./plugin-process.ts";
 import type { MigrateAction } from "../schemas/messages.ts";
 import { sampleTree } from "./process-tree.ts";
+import type { TreeSample } from "./process-tree.ts";
 
 /**
  * `idle`: a lazy plugin with no process, started by its next request (host/instances/).
@@ -99,6 +100,20 @@ export interface CrashRecord extends ExitReason {
   readonly restartInMs: number | null;
 }
 
+/**
+ * What the plugin's processes have used, summed over every process it has run (a process's last
+ * 200 ms sampling interval before it ended is not counted). For metrics: all only ever grow.
+ */
+export interface PluginUsage {
+  /** Processes spawned: the first start, restarts, and any later start (cold starts). */
+  readonly processStarts: number;
+  /** User + system CPU time of the plugin's process trees. */
+  readonly cpuSeconds: number;
+  /** Bytes its process trees read from and wrote to storage (/proc/PID/io). */
+  readonly diskReadBytes: number;
+  readonly diskWriteBytes: number;
+}
+
 /** What /health shows for one plugin. */
 export interface PluginHealth {
   readonly name: string;
@@ -115,21 +130,10 @@ export interface PluginHealth {
   readonly readySince: string | null;
   /** The plugin's database (role, pool, query counters), for plugins with `"database": true`. */
   readonly database: object | null;
-  /** CPU use of the process tree over the last CPU window (100 = one core), null when not running. */
+  /** CPU, disk and process starts, summed over the plugin's processes (metrics read these). */
+  readonly usage: PluginUsage;
+  /** CPU use of the running process tree over the last CPU window (100 = one core), null when not running. */
   readonly cpuPercent?: number | null;
-  /** CPU time of the current process tree since it started, in milliseconds. */
-  readonly cpuMs?: number | null;
-  /** Bytes the current process tree read from and wrote to storage (/proc/PID/io). */
-  readonly readBytes?: number | null;
-  readonly writeBytes?: number | null;
-}
-
-/** The last sample of a running process tree, for /health. */
-interface ResourceUsage {
-  readonly cpuPercent: number | null;
-  readonly cpuMs: number;
-  readonly readBytes: number;
-  readonly writeBytes: number;
 }
 
 /** Deterministic start failures: restarting cannot fix them. */
@@ -156,8 +160,12 @@ export class Supervisor {
   #failure: string | null = null;
   #readySince: Date | null = null;
   #rssBytes: number | null = null;
-  #usage: ResourceUsage | null = null;
+  #cpuPercent: number | null = null;
   #memoryTimer: NodeJS.Timeout | undefined;
+  #processStarts = 0;
+  /** The running process tree's last sample, and the totals of the processes before it. */
+  #lastSample: TreeSample | undefined;
+  #pastUsage = { cpuMs: 0, readBytes: 0, writeBytes: 0 };
   #checkingLiveness = false;
   #released: Promise<void> | undefined;
 
@@ -271,10 +279,19 @@ export class Supervisor {
       failure: this.#failure,
       readySince: this.#readySince?.toISOString() ?? null,
       database: this.#options.database?.describe() ?? null,
-      cpuPercent: process?.ready ? this.#usage?.cpuPercent ?? null : null,
-      cpuMs: process?.ready ? this.#usage?.cpuMs ?? null : null,
-      readBytes: process?.ready ? this.#usage?.readBytes ?? null : null,
-      writeBytes: process?.ready ? this.#usage?.writeBytes ?? null : null,
+      usage: this.#usage(),
+      cpuPercent: process?.ready ? this.#cpuPercent : null,
+    };
+  }
+
+  #usage(): PluginUsage {
+    const past = this.#pastUsage;
+    const now = this.#lastSample;
+    return {
+      processStarts: this.#processStarts,
+      cpuSeconds: (past.cpuMs + (now?.cpuMs ?? 0)) / 1000,
+      diskReadBytes: past.readBytes + (now?.readBytes ?? 0),
+      diskWriteBytes: past.writeBytes + (now?.writeBytes ?? 0),
     };
   }
 
@@ -301,6 +318,7 @@ export class Supervisor {
       }),
     });
     this.#process = process;
+    this.#processStarts++;
     void process.exited.then((reason) => this.#onExit(process, reason));
     try {
       await process.start();
@@ -422,10 +440,12 @@ export class Supervisor {
       sampling = true;
       void sampleTree(pid).then((sample) => {
         sampling = false;
-        if (sample === null || this.#process !== process) return;
+        // After #stopMemoryWatch the process's usage is already counted: a late sample would count twice.
+        if (sample === null || this.#process !== process || this.#memoryTimer === undefined) return;
         this.#rssBytes = sample.rssBytes;
+        this.#lastSample = sample;
         const cpuPercent = cpu.add(Date.now(), sample.cpuMs);
-        this.#usage = { cpuPercent, cpuMs: sample.cpuMs, readBytes: sample.readBytes, writeBytes: sample.writeBytes };
+        this.#cpuPercent = cpuPercent;
         const quota = this.#options.cpuQuota;
         if (quota !== undefined && cpu.full && cpuPercent !== null && cpuPercent > quota.percent) {
           process.kill("cpu-limit",
@@ -447,7 +467,17 @@ export class Supervisor {
     clearInterval(this.#memoryTimer);
     this.#memoryTimer = undefined;
     this.#rssBytes = null;
-    this.#usage = null;
+    this.#cpuPercent = null;
+    // The ended process's usage joins the totals.
+    const last = this.#lastSample;
+    if (last !== undefined) {
+      this.#pastUsage = {
+        cpuMs: this.#pastUsage.cpuMs + last.cpuMs,
+        readBytes: this.#pastUsage.readBytes + last.readBytes,
+        writeBytes: this.#pastUsage.writeBytes + last.writeBytes,
+      };
+      this.#lastSample = undefined;
+    }
   }
 }
 

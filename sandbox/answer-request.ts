@@ -10,6 +10,7 @@ import { messageOf } from "./error-message.ts";
 import { toRequestAndContext } from "./http-bridge.ts";
 import type { RequestContext } from "../schemas/request-context.ts";
 import { encodeHeaders } from "./protocol/headers.ts";
+import { withRequestTrace } from "./request-trace.ts";
 import { bufferResponse, type StartedPlugin } from "./sdk/_internal.ts";
 
 /**
@@ -39,7 +40,8 @@ export async function answerRequest(
   }
   const { log, name } = plugin.context;
   try {
-    const response = await plugin.fetch(fetchRequest, context);
+    // Database statements the handler sends are tagged with the request's trace (database-link.ts).
+    const response = await withRequestTrace(context.traceparent, () => plugin.fetch(fetchRequest, context));
     const what = `plugin "${name}" answering ${request.method} ${pathOf(request.url)}`;
     const out = await bufferResponse(response, maxBodyBytes, what);
     if (out.tooLarge) {

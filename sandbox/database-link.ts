@@ -7,6 +7,7 @@
 
 import type { CorralError } from "../schemas/errors.ts";
 import type { HostCall, HostCalls, HostReply } from "./host-calls.ts";
+import { currentTraceparent } from "./request-trace.ts";
 import { DatabaseError } from "./sdk/db/database-error.ts";
 import type { DatabaseLink, LinkReply } from "./sdk/db/link.ts";
 
@@ -21,7 +22,11 @@ import type { DatabaseLink, LinkReply } from "./sdk/db/link.ts";
  */
 export function databaseLink(calls: HostCalls): DatabaseLink {
   return {
-    query: (sql, paramsJson, transactionId) => ask(calls, { type: "query", sql, paramsJson, transactionId }),
+    query: (sql, paramsJson, transactionId) => {
+      // Statements sent while answering a traced request carry its trace context to the host.
+      const traceparent = currentTraceparent();
+      return ask(calls, { type: "query", sql, paramsJson, transactionId, ...(traceparent === undefined ? {} : { traceparent }) });
+    },
     transaction: (action, transactionId) => ask(calls, { type: "transaction", action, transactionId }),
   };
 }

@@ -111,6 +111,14 @@ export const ErrorCode = {
   INSTALL_TOO_LARGE: "CORRAL_E_INSTALL_TOO_LARGE",
   /** An operator action was refused as given: a missing or malformed field, an unknown version, a state that forbids it. */
   OPERATION_INVALID: "CORRAL_E_OPERATION_INVALID",
+  /** The admin caller is authenticated, but their role lacks the permission the route needs (the message names it). */
+  ADMIN_FORBIDDEN: "CORRAL_E_ADMIN_FORBIDDEN",
+  /** An admin user or API token named in the request does not exist. */
+  ADMIN_NOT_FOUND: "CORRAL_E_ADMIN_NOT_FOUND",
+  /** An admin user of that name exists already. */
+  ADMIN_CONFLICT: "CORRAL_E_ADMIN_CONFLICT",
+  /** Too many failed logins for this user from this address; wait for Retry-After. */
+  LOGIN_RATE_LIMITED: "CORRAL_E_LOGIN_RATE_LIMITED",
   /** The plugin has limits.maxConcurrent requests in flight and its queue (limits.maxQueue) is full, or a request waited its whole timeout there. */
   PLUGIN_BUSY: "CORRAL_E_PLUGIN_BUSY",
 } as const;

@@ -115,6 +115,8 @@ export interface QueryMessage {
   readonly paramsJson: string;
   /** 0 outside a transaction. */
   readonly transactionId: number;
+  /** The W3C traceparent of the request the statement was sent for; absent outside a request. */
+  readonly traceparent?: string;
 }
 
 export interface QueryResultMessage {

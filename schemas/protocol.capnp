@@ -210,6 +210,9 @@ struct Query {
   # The parameters as a JSON array in the typed-value encoding of schemas/sql-values.ts.
   transactionId @2 :UInt32;
   # 0: run on any pooled connection; otherwise the id of an open transaction of this plugin.
+  traceparent @3 :Text;
+  # The W3C traceparent of the request the statement was sent for (the request context's), so
+  # the host's span for the statement joins that trace; "" outside a request.
 }
 
 struct QueryResult {

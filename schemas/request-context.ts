@@ -19,6 +19,14 @@ export interface RequestContext {
   readonly csrfToken: string;
   /** Values global `beforeRequest` hooks attached, by name (e.g. `user`). */
   readonly locals: Readonly<Record<string, unknown>>;
+  /**
+   * The W3C `traceparent` of the host's span that hands this request to the plugin (when the
+   * host exports traces), or the client's own valid one (when it does not); absent otherwise.
+   * Send it on outgoing `fetch` calls to continue the trace.
+   */
+  readonly traceparent?: string;
+  /** The W3C `tracestate` that goes with `traceparent`, when there is one. */
+  readonly tracestate?: string;
 }
 
 /** A context with no values, for requests that did not come through the host (tests). */
@@ -50,5 +58,7 @@ export function decodeRequestContext(value: string | null | undefined): RequestC
     requestId: typeof raw.requestId === "string" ? raw.requestId : "",
     csrfToken: typeof raw.csrfToken === "string" ? raw.csrfToken : "",
     locals: Object.freeze({ ...locals }),
+    ...(typeof raw.traceparent === "string" ? { traceparent: raw.traceparent } : {}),
+    ...(typeof raw.tracestate === "string" ? { tracestate: raw.tracestate } : {}),
   });
 }

@@ -10,6 +10,7 @@ import { PluginDatabase } from "./plugin-database.ts";
 import type { PluginStore } from "./plugin-store.ts";
 import { connectionLimitFor, resolvePoolSize } from "./pool-size.ts";
 import { provisionPluginDatabase } from "./provision.ts";
+import type { QueryObserver } from "./query-observer.ts";
 
 /** A statement running longer than the plugin's own request timeout is of no use to anyone. */
 const IDLE_IN_TRANSACTION_TIMEOUT_MS = 30_000;
@@ -26,6 +27,8 @@ export async function openPluginDatabase(input: {
    * the manifest): a one-off command opens a small pool next to a running host's.
    */
   readonly poolSize?: number;
+  /** Told about every statement (host/metrics/); none when missing. */
+  readonly observer?: QueryObserver;
 }): Promise<PluginDatabase> {
   const { hostDb, manifest, logger } = input;
   const manifestPoolSize = resolvePoolSize(manifest.limits.dbConnections);
@@ -46,5 +49,6 @@ export async function openPluginDatabase(input: {
     logger,
     adminPool: hostDb.adminPool,
     queryTimeoutMs: input.timeoutMs,
+    ...(input.observer === undefined ? {} : { observer: input.observer }),
   });
 }

@@ -6,10 +6,11 @@ import type { QueryMessage, QueryResultMessage, TransactionMessage } from "../..
 import { decodeSqlValues, encodeRows } from "../../schemas/sql-values.ts";
 import type { Logger } from "../logger.ts";
 import type { ConnectionInfo } from "./connect.ts";
+import type { QueryObserver } from "./query-observer.ts";
 import { DatabaseError, isPostgresError } from "./database-error.ts";
 
 /** A `query` message's payload. */
-export type QueryRequest = Pick<QueryMessage, "sql" | "paramsJson" | "transactionId">;
+export type QueryRequest = Pick<QueryMessage, "sql" | "paramsJson" | "transactionId" | "traceparent">;
 /** A `transaction` message's payload. */
 export type TransactionRequest = Pick<TransactionMessage, "action" | "transactionId">;
 /** A `queryResult` message's payload. */
@@ -39,6 +40,8 @@ export interface PluginDatabaseOptions {
   readonly adminPool?: Pool;
   /** Bound to the plugin (logger.forPlugin). */
   readonly logger: Logger;
+  /** Told about every statement (metrics, traces: host/metrics/); none when missing. */
+  readonly observer?: QueryObserver;
 }
 
 /** Counters for metrics and /health. */
@@ -127,6 +130,7 @@ export class PluginDatabase {
   readonly #slowQueryMs: number;
   readonly #queryTimeoutMs: number;
   readonly #connectionTimeoutMs: number;
+  readonly #observer: QueryObserver | undefined;
   readonly #leases = new Set<Lease>();
   readonly #transactions = new Map<number, Lease>();
   #lastTransactionId = 0;
@@ -152,6 +156,7 @@ export class PluginDatabase {
     this.#slowQueryMs = options.slowQueryMs ?? 1000;
     this.#queryTimeoutMs = options.queryTimeoutMs ?? 60_000;
     this.#connectionTimeoutMs = options.connectionTimeoutMs ?? 10_000;
+    this.#observer = options.observer;
     this.#pool = new pg.Pool({
       host: connectionInfo.host,
       port: connectionInfo.port,
@@ -185,7 +190,7 @@ export class PluginDatabase {
    *   DB_QUERY_FAILED when `paramsJson` is not a JSON array of typed values.
    */
   query(request: QueryRequest): Promise<QueryReply> {
-    return this.#query(this.#defaultSession, request);
+    return this.#observed(this.#defaultSession, request);
   }
 
   /**
@@ -196,11 +201,24 @@ export class PluginDatabase {
   session(label: string): PluginDatabaseSession {
     const state: SessionState = { label, generation: 0, releaseReason: "" };
     return {
-      query: (request) => this.#query(state, request),
+      query: (request) => this.#observed(state, request),
       transaction: (request) => this.#transactionStep(state, request),
       releaseAll: (reason) => this.#releaseSession(state, reason),
       describe: () => this.describe(),
     };
+  }
+
+  async #observed(owner: SessionState, request: QueryRequest): Promise<QueryReply> {
+    if (this.#observer === undefined) return await this.#query(owner, request);
+    const done = this.#observer.started(request.sql, request.traceparent);
+    try {
+      const reply = await this.#query(owner, request);
+      done();
+      return reply;
+    } catch (error) {
+      done(error instanceof DatabaseError ? error.sqlState || error.code : error instanceof CorralError ? error.code : ErrorCode.DB_UNAVAILABLE);
+      throw error;
+    }
   }
 
   async #query(owner: SessionState, request: QueryRequest): Promise<QueryReply> {

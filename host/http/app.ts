@@ -11,11 +11,16 @@ import type { GlobalHooks, RequestIds } from "../hooks/global-hooks.ts";
 import type { Logger } from "../logger.ts";
 import type { StaticCatalog } from "../static/catalog.ts";
 import { serveStatic, staticMountOf } from "../static/serve-static.ts";
-import { bootstrapTokenAuth, createAdminApp } from "./admin/admin-app.ts";
+import { createAdminApp } from "./admin/admin-app.ts";
+import type { AdminAccess } from "./admin/admin-access.ts";
+import { adminAccessRoutes, adminRouterOptions } from "./admin/admin-access.ts";
 import { pluginRoutes } from "./admin/plugin-routes.ts";
 import { managerRoutes } from "./admin/manager-routes.ts";
 import type { PluginOperations } from "../manager/operations.ts";
-import { errorAnswer } from "./error-response.ts";
+import { errorAnswer, errorCodeOf } from "./error-response.ts";
+import { metricsRoutes } from "./admin/metrics-routes.ts";
+import type { HostTelemetry } from "../metrics/telemetry.ts";
+import { metricsEndpoint } from "./metrics-endpoint.ts";
 import { forward } from "./forward.ts";
 import type { SupervisorLookup } from "./forward.ts";
 import { type ErrorResponder, jsonErrors } from "../templates/error-pages.ts";
@@ -27,6 +32,8 @@ export interface AppDependencies {
   readonly log: Logger;
   /** The admin API's bearer token. */
   readonly adminToken: string;
+  /** Admin users, API tokens, sessions, the audit log, plugin logs and the dashboard; the bootstrap token alone without it. */
+  readonly access?: AdminAccess;
   readonly uninstall: (name: string, purge: boolean) => Promise<unknown>;
   /** The plugin manager's operations (enable, disable, restart, versions); no routes for them when missing. */
   readonly operations?: PluginOperations;
@@ -39,6 +46,8 @@ export interface AppDependencies {
   readonly errorPage?: ErrorResponder;
   /** Plugins' global request hooks (host/hooks/); none when missing. */
   readonly hooks?: GlobalHooks;
+  /** Metrics, request series and traces (host/metrics/); no /metrics and no series route when missing. */
+  readonly telemetry?: HostTelemetry;
 }
 
 /** The host's routes; serve them through HostMiddleware.wrap(app.fetch), which sets `c.env.exchange`. */
@@ -47,6 +56,7 @@ export function createApp(deps: AppDependencies): Hono<{ Bindings: HostBindings 
   const errorPage = deps.errorPage ?? jsonErrors;
   /** A host error for a page request: HTML for a browser, JSON otherwise, with the host's headers. */
   const sendPage = async (env: HostBindings, error: unknown, plugin?: string): Promise<Response> => {
+    env.exchange.errorCode = errorCodeOf(error);
     const answer = await errorPage(error, env.incoming, env.outgoing, plugin, env.exchange.context.requestId);
     if (!env.outgoing.headersSent) env.outgoing.writeHead(answer.status, env.exchange.hostHeaders(answer.headers));
     env.outgoing.end(answer.body);
@@ -65,10 +75,16 @@ export function createApp(deps: AppDependencies): Hono<{ Bindings: HostBindings 
     return c.json(plugin, plugin.state === "ready" || plugin.state === "idle" ? 200 : 503);
   });
 
-  app.route("/admin", createAdminApp(bootstrapTokenAuth(deps.adminToken), [
+  const adminOptions = adminRouterOptions(deps.adminToken, deps.access, deps.log);
+  const authenticate = adminOptions.authenticate;
+  app.route("/admin", createAdminApp(adminOptions, [
     pluginRoutes({ health: deps.health, lookup: deps.lookup, uninstall: deps.uninstall }),
     ...(deps.operations === undefined ? [] : [managerRoutes(deps.operations)]),
+    ...adminAccessRoutes(deps.access, deps.health),
+    ...(deps.telemetry === undefined ? [] : [metricsRoutes({ series: deps.telemetry.series, health: deps.health })]),
   ]));
+  const metrics = deps.telemetry === undefined ? undefined : metricsEndpoint(deps.telemetry.metrics, deps.telemetry.metricsAccess, authenticate);
+  if (metrics !== undefined) app.route("/metrics", metrics);
 
   const statics = deps.statics;
   const toPlugin = async (c: { req: { param(name: "name"): string; readonly path: string }; env: HostBindings }) => {

@@ -29,6 +29,10 @@ const STATUS_BY_CODE: Partial<Record<ErrorCodeValue, number>> = {
   [ErrorCode.MIGRATIONS_MISSING]: 409,
   [ErrorCode.INSTALL_TOO_LARGE]: 413,
   [ErrorCode.OPERATION_INVALID]: 400,
+  [ErrorCode.ADMIN_FORBIDDEN]: 403,
+  [ErrorCode.ADMIN_NOT_FOUND]: 404,
+  [ErrorCode.ADMIN_CONFLICT]: 409,
+  [ErrorCode.LOGIN_RATE_LIMITED]: 429,
   [ErrorCode.PLUGIN_BUSY]: 503,
 };
 
@@ -51,4 +55,9 @@ export function errorAnswer(error: unknown): ErrorAnswer {
   if (error instanceof UnavailableError) headers["retry-after"] = String(error.retryAfterSeconds);
   else if (status === 503) headers["retry-after"] = "5";
   return { status, headers, body: JSON.stringify({ error: corral.toJSON() }) };
+}
+
+/** The CORRAL_E_... code a client is answered with for `error` (as errorAnswer decides it). */
+export function errorCodeOf(error: unknown): string {
+  return error instanceof CorralError ? error.code : ErrorCode.HANDLER_FAILED;
 }

@@ -11,7 +11,9 @@ import type { BeforeAnswer } from "../hooks/answer.ts";
 import { writeErrorAnswer } from "../hooks/answer.ts";
 import type { Logger } from "../logger.ts";
 import type { PluginLookup } from "../plugins/plugin-handle.ts";
-import { errorAnswer } from "./error-response.ts";
+import { errorAnswer, errorCodeOf } from "./error-response.ts";
+import { incomingTraceHeaders } from "../tracing/trace-context.ts";
+import type { TraceHeaders } from "./middleware/exchange-trace.ts";
 import { type ErrorResponder, jsonErrors } from "../templates/error-pages.ts";
 import type { Exchange } from "./middleware/exchange.ts";
 import { pluginHeaderList, sendPluginResponse, writePluginResponse } from "./middleware/plugin-response.ts";
@@ -64,14 +66,24 @@ export async function forward(
       exchange.bytesIn = body.byteLength;
       if (tokenInForm) await exchange.checkCsrfForm(body);
     }
-    const response = await supervisor.handle({
-      method: incoming.method ?? "GET",
-      url: pluginRelativeUrl(incoming.url ?? "/", name),
-      headers: flattenRequestHeaders(incoming.rawHeaders) +
-        (context === undefined ? "" : CONTEXT_HEADER + "\n" + encodeRequestContext(context) + "\n"),
-      body,
-      remoteAddress: incoming.socket.remoteAddress ?? "",
-    });
+    // The plugin continues the trace: the host's forward span when it traces, else the client's own context.
+    const span = exchange?.trace?.forward(name);
+    const traced = context === undefined ? undefined : withTrace(context, span ?? incomingTraceHeaders(incoming.headers));
+    let response: Awaited<ReturnType<typeof supervisor.handle>>;
+    try {
+      response = await supervisor.handle({
+        method: incoming.method ?? "GET",
+        url: pluginRelativeUrl(incoming.url ?? "/", name),
+        headers: flattenRequestHeaders(incoming.rawHeaders) +
+          (traced === undefined ? "" : CONTEXT_HEADER + "\n" + encodeRequestContext(traced) + "\n"),
+        body,
+        remoteAddress: incoming.socket.remoteAddress ?? "",
+      });
+    } catch (error) {
+      span?.end(0, errorCodeOf(error));
+      throw error;
+    }
+    span?.end(response.status);
     const headers = pluginHeaderList(response.headers);
     // Global afterRequest hooks see (and may edit) the headers before anything is written.
     if (beforeAnswer !== undefined) await beforeAnswer({ status: response.status, headers, error: null });
@@ -79,6 +91,7 @@ export async function forward(
     headers.push("content-length", String(response.body.byteLength));
     writePluginResponse(outgoing, response.status, headers, response.body);
   } catch (error) {
+    if (exchange !== undefined) exchange.errorCode = errorCodeOf(error);
     // A CorralError is an answer; anything else is a host bug, hidden from the client, logged here.
     if (!(error instanceof CorralError)) {
       log.error("internal error while forwarding", { plugin: name, error: (error as Error).stack ?? String(error) });
@@ -88,6 +101,12 @@ export async function forward(
     if (!outgoing.headersSent) outgoing.writeHead(answer.status, exchange === undefined ? answer.headers : exchange.hostHeaders(answer.headers));
     outgoing.end(answer.body);
   }
+}
+
+/** The request context with the trace context the plugin continues, when there is one. */
+function withTrace(context: RequestContext, trace: TraceHeaders | undefined): RequestContext {
+  if (trace === undefined) return context;
+  return { ...context, traceparent: trace.traceparent, ...(trace.tracestate === undefined ? {} : { tracestate: trace.tracestate }) };
 }
 
 /**

@@ -18,7 +18,7 @@ import type { Manifest } from "../manifest/manifest.ts";
 import type { Grants } from "../permission-flags.ts";
 import type { PluginHandle } from "../plugins/plugin-handle.ts";
 import { UnavailableError } from "../supervisor.ts";
-import type { CrashRecord, ForwardRequest, PluginHealth, PluginState } from "../supervisor.ts";
+import type { CrashRecord, ForwardRequest, PluginHealth, PluginState, PluginUsage } from "../supervisor.ts";
 import type { PoolSettings } from "./pool-settings.ts";
 
 /** Makes instance `id` (a stopped supervisor); `onStateChange` must be wired to its state changes. */
@@ -51,8 +51,8 @@ export interface InstanceHealth {
 
 /**
  * What a pool adds to a plugin's /health entry (all counters monotonic, depths current). Its
- * `cpuPercent` (sum over instances, 100 = one core), `readBytes` and `writeBytes` (totals, gone
- * instances included) fill PluginHealth's fields of those names.
+ * `cpuPercent` (sum over instances, 100 = one core) and `usage` (process starts, CPU seconds, disk
+ * bytes: totals over every instance, gone ones included) fill PluginHealth's fields of those names.
  */
 export interface PoolHealthFields {
   readonly limits: Readonly<Record<string, number | boolean | null>>;
@@ -110,7 +110,7 @@ export class InstancePool implements PluginHandle {
   /** Mean request duration (exponentially weighted), for Retry-After. */
   #meanLatencyMs = 100;
   /** Counters of instances that are gone, so the pool's totals stay monotonic. */
-  #retired = { restarts: 0, readBytes: 0, writeBytes: 0, lastExit: null as CrashRecord | null };
+  #retired = { restarts: 0, usage: NO_USAGE, lastExit: null as CrashRecord | null };
 
   constructor(options: InstancePoolOptions) {
     this.#options = options;
@@ -249,9 +249,7 @@ export class InstancePool implements PluginHandle {
       scaleDowns: this.#scaleDowns,
       idleUnloads: this.#idleUnloads,
       cpuPercent: sum(instances.map((i) => i.cpuPercent)),
-      cpuMs: sum(instances.map((i) => i.health.cpuMs)),
-      readBytes: this.#retired.readBytes + instances.reduce((n, i) => n + (i.health.readBytes ?? 0), 0),
-      writeBytes: this.#retired.writeBytes + instances.reduce((n, i) => n + (i.health.writeBytes ?? 0), 0),
+      usage: addUsage([this.#retired.usage, ...instances.map((i) => i.health.usage)]),
     };
   }
 
@@ -423,8 +421,7 @@ export class InstancePool implements PluginHandle {
     } finally {
       const health = instance.handle.health();
       this.#retired.restarts += health.restarts;
-      this.#retired.readBytes += health.readBytes ?? 0;
-      this.#retired.writeBytes += health.writeBytes ?? 0;
+      this.#retired.usage = addUsage([this.#retired.usage, health.usage]);
       if (health.lastExit !== null && health.lastExit.kind !== "stopped") this.#retired.lastExit = health.lastExit;
       const index = this.#instances.indexOf(instance);
       if (index >= 0) this.#instances.splice(index, 1);
@@ -460,6 +457,21 @@ export class InstancePool implements PluginHandle {
       throw new CorralError(ErrorCode.SHUTTING_DOWN, `plugin "${this.name}" is stopped`);
     }
   }
+}
+
+const NO_USAGE: PluginUsage = { processStarts: 0, cpuSeconds: 0, diskReadBytes: 0, diskWriteBytes: 0 };
+
+/** Usage of several processes (instances, and those already gone) as one plugin's. */
+function addUsage(all: readonly (PluginUsage | undefined)[]): PluginUsage {
+  const total = { ...NO_USAGE };
+  for (const usage of all) {
+    if (usage === undefined) continue;
+    total.processStarts += usage.processStarts;
+    total.cpuSeconds += usage.cpuSeconds;
+    total.diskReadBytes += usage.diskReadBytes;
+    total.diskWriteBytes += usage.diskWriteBytes;
+  }
+  return total;
 }
 
 function leastBusy(instances: readonly Instance[]): Instance {

@@ -7,6 +7,7 @@ import type { HostDatabase } from "../db/connect.ts";
 import { openPluginDatabase } from "../db/open-plugin-database.ts";
 import type { PluginDatabase } from "../db/plugin-database.ts";
 import type { PluginStore } from "../db/plugin-store.ts";
+import type { QueryObserver } from "../db/query-observer.ts";
 import type { Logger } from "../logger.ts";
 import type { LoadedManifest } from "../manifest/manifest.ts";
 import { buildLaunchPlan, describeGrants } from "../permission-flags.ts";
@@ -49,6 +50,8 @@ export interface DeploymentFactoryInput {
   readonly hostVersion: string;
   readonly maxFrameBytes: number;
   readonly restart?: RestartPolicy;
+  /** Times each plugin's statements (metrics and trace spans); none when missing. */
+  readonly queryObserver?: (plugin: string) => QueryObserver;
 }
 
 export function deploymentFactory(input: DeploymentFactoryInput): DeploymentFactory {
@@ -68,6 +71,7 @@ export function deploymentFactory(input: DeploymentFactoryInput): DeploymentFact
         database = await openPluginDatabase({
           hostDb: input.hostDb, secret: input.secret, store: input.store, manifest: loaded.manifest,
           timeoutMs: plan.grants.timeoutMs, logger: pluginLog,
+          ...(input.queryObserver === undefined ? {} : { observer: input.queryObserver(loaded.manifest.name) }),
         });
       }
       const handle = createPluginHandle({

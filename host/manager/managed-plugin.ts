@@ -233,6 +233,7 @@ export class ManagedPlugin implements PluginHandle {
       failure: null,
       readySince: null,
       database: null,
+      usage: { processStarts: 0, cpuSeconds: 0, diskReadBytes: 0, diskWriteBytes: 0 },
     };
     return { ...base, state: this.state, enabled: this.#disabled === null, disabled: this.#disabled, lastSwap: this.#lastSwap };
   }

@@ -189,7 +189,11 @@ function readFrame(frame: Frame): PluginToHost {
     }
     case Frame_Which.QUERY: {
       const query = frame.getQuery();
-      return { type: "query", id, sql: query.getSql(), paramsJson: query.getParamsJson(), transactionId: query.getTransactionId() };
+      const traceparent = query.getTraceparent();
+      return {
+        type: "query", id, sql: query.getSql(), paramsJson: query.getParamsJson(), transactionId: query.getTransactionId(),
+        ...(traceparent === "" ? {} : { traceparent }),
+      };
     }
     case Frame_Which.TRANSACTION: {
       const control = frame.getTransaction();

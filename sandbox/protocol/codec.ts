@@ -129,6 +129,7 @@ export function encodeWithCapnpEs(frame: Frame): Uint8Array {
       m.sql = frame.sql;
       m.paramsJson = frame.paramsJson;
       m.transactionId = frame.transactionId;
+      if (frame.traceparent) m.traceparent = frame.traceparent;
       break;
     }
     case "queryResult": {
@@ -279,7 +280,7 @@ function readFrame(root: wire.Frame): Frame {
     }
     case wire.Frame_Which.QUERY: {
       const m = root.query;
-      return { type: "query", id, sql: m.sql, paramsJson: m.paramsJson, transactionId: m.transactionId };
+      return { type: "query", id, sql: m.sql, paramsJson: m.paramsJson, transactionId: m.transactionId, ...(m.traceparent === "" ? {} : { traceparent: m.traceparent }) };
     }
     case wire.Frame_Which.QUERY_RESULT: {
       const m = root.queryResult;

@@ -60,8 +60,9 @@ test("CPU use is sampled: /health shows a CPU percent and disk bytes for the run
     return typeof r.cpuPercent === "number" ? r : undefined;
   }, 3000, "a CPU sample");
   assert.ok(report.cpuPercent! >= 0 && report.cpuPercent! < 50, `cpuPercent ${report.cpuPercent}`);
-  assert.type(report.readBytes, "number");
-  assert.type(report.writeBytes, "number");
+  assert.type(report.usage.diskReadBytes, "number");
+  assert.type(report.usage.diskWriteBytes, "number");
+  assert.ok(report.usage.cpuSeconds > 0, "CPU time is counted");
   assert.type(report.instances![0]!.cpuPercent, "number");
 });
 

@@ -51,6 +51,53 @@ export interface PluginDatabasesTable {
   created_at: CreatedAt;
 }
 
+/** corral.admin_users: people who sign in to the dashboard (migration 0003-access). */
+export interface AdminUsersTable {
+  readonly name: string;
+  role: string;
+  /** scrypt, with its parameters and salt: see host/admin/passwords.ts. */
+  password_hash: string;
+  created_at: CreatedAt;
+  created_by: string;
+  updated_at: CreatedAt;
+}
+
+/** corral.admin_tokens: API tokens, by the SHA-256 of the token; `role` xor `owner`. */
+export interface AdminTokensTable {
+  readonly id: string;
+  name: string;
+  role: string | null;
+  owner: string | null;
+  token_hash: string;
+  created_at: CreatedAt;
+  created_by: string;
+  last_used_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
+  expires_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
+  revoked_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
+}
+
+/** corral.admin_sessions: dashboard sessions, by the SHA-256 of the cookie's value. */
+export interface AdminSessionsTable {
+  readonly id_hash: string;
+  user_name: string;
+  created_at: CreatedAt;
+  expires_at: ColumnType<Date, Date | string, Date | string>;
+}
+
+/** corral.audit_log: every change made through the admin API or dashboard, and every login. */
+export interface AuditLogTable {
+  readonly id: Generated<string>;
+  at: CreatedAt;
+  actor: string | null;
+  role: string | null;
+  action: string;
+  plugin: string | null;
+  details: ColumnType<Record<string, unknown>, string | undefined, string>;
+  status: number;
+  address: string | null;
+  request_id: string | null;
+}
+
 /**
  * The host's tables, keyed as Kysely expects for a schema-qualified name.
  *
@@ -65,4 +112,8 @@ export interface HostTables {
   "corral.plugin_versions": PluginVersionsTable;
   "corral.plugin_databases": PluginDatabasesTable;
   "corral.plugin_files": PluginFilesTable;
+  "corral.admin_users": AdminUsersTable;
+  "corral.admin_tokens": AdminTokensTable;
+  "corral.admin_sessions": AdminSessionsTable;
+  "corral.audit_log": AuditLogTable;
 }

@@ -1,29 +1,22 @@
 /**
- * The admin API under /admin: each feature's routes behind one authentication and permission check.
+ * The admin API under /admin: each feature's routes behind one authentication and permission
+ * check, with changes recorded in the audit log by the router.
  */
-import { timingSafeEqual } from "node:crypto";
 import type { Hono } from "hono";
-import type { AdminCaller, AdminEnv, AdminRoutes, Authenticate } from "./router.ts";
+import type { AdminEnv, AdminRouterOptions, AdminRoutes, Authenticate } from "./router.ts";
 import { createAdminRouter } from "./router.ts";
+import { createAuthenticate } from "./authenticate.ts";
 
 /**
- * The bootstrap token (CORRAL_ADMIN_TOKEN or <data dir>/admin-token) authenticates as the
- * built-in "bootstrap" admin.
+ * The bootstrap token (CORRAL_ADMIN_TOKEN or <data dir>/admin-token) alone: the built-in
+ * "bootstrap" admin. For tests and hosts without the access tables; see createAuthenticate.
  */
 export function bootstrapTokenAuth(token: string): Authenticate {
-  const expected = Buffer.from(token);
-  const caller: AdminCaller = { name: "bootstrap", role: "admin" };
-  return (c) => {
-    const header = c.req.header("authorization") ?? "";
-    const match = /^Bearer\s+(\S+)$/i.exec(header);
-    if (match === null) return null;
-    const given = Buffer.from(match[1]!);
-    return given.length === expected.length && timingSafeEqual(given, expected) ? caller : null;
-  };
+  return createAuthenticate({ bootstrapToken: token });
 }
 
-export function createAdminApp(authenticate: Authenticate, routes: readonly AdminRoutes[]): Hono<AdminEnv> {
-  const { app, router } = createAdminRouter(authenticate);
+export function createAdminApp(options: Authenticate | AdminRouterOptions, routes: readonly AdminRoutes[]): Hono<AdminEnv> {
+  const { app, router } = createAdminRouter(options);
   for (const register of routes) register(router);
   return app;
 }

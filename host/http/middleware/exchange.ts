@@ -8,12 +8,13 @@ import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from "node:
 import type { Socket } from "node:net";
 import type { RequestContext } from "../../../schemas/request-context.ts";
 import { pathOf } from "./access-log.ts";
-import type { AccessLog } from "./access-log.ts";
+import type { AccessLog, AccessRecord } from "./access-log.ts";
 import { isCacheableRequest } from "./cache-rules.ts";
 import { crossSiteReason, csrfRefusal, csrfTokenFromCookies, csrfTokenFromForm, csrfTokenFromHeader, needsCsrfCheck, newCsrfToken, tokensMatch } from "./csrf.ts";
 import type { HttpPolicy } from "./http-policy.ts";
 import { REQUEST_ID_HEADER, requestIdFor } from "./request-id.ts";
 import type { CacheEntry, ResponseCache } from "./response-cache.ts";
+import type { ExchangeTrace } from "./exchange-trace.ts";
 import type { SecureHeaders } from "./secure-headers.ts";
 
 /** The host-wide parts an exchange uses, made once (HostMiddleware). */
@@ -22,6 +23,21 @@ export interface MiddlewareParts {
   readonly secureHeaders: SecureHeaders;
   readonly cache: ResponseCache;
   readonly accessLog: AccessLog;
+  /** Told when each request begins and ends (metrics, traces); none when missing. */
+  readonly observer?: ExchangeObserver;
+}
+
+/**
+ * The one hook at each end of a request, for whatever watches all of them (metrics, traces):
+ * told when an Exchange begins and when its response is done, with the same record the access
+ * log writes. Counting happens here because every request passes through it exactly once,
+ * whoever answers.
+ */
+export interface ExchangeObserver {
+  /** The request has arrived (its headers are parsed); nothing is routed yet. */
+  started(exchange: Exchange): void;
+  /** Its response is done, or the client left first (`record.aborted`). Must not throw. */
+  finished(exchange: Exchange, record: AccessRecord): void;
 }
 
 const NO_LOCALS: Readonly<Record<string, unknown>> = Object.freeze({});
@@ -39,6 +55,10 @@ export class Exchange {
   cache: "hit" | "miss" | undefined = undefined;
   /** True when this response should give the browser a new `corral_csrf` cookie (see csrfToken). */
   csrfCookieDue = false;
+  /** The CORRAL_E_... code of the error the host answered with, if it answered with one. */
+  errorCode: string | undefined = undefined;
+  /** This request's trace, when the host exports traces (set by the observer when it begins). */
+  trace: ExchangeTrace | undefined = undefined;
   readonly #startedAt: number;
   readonly #socket: Socket;
   readonly #bytesWrittenAtStart: number;
@@ -54,7 +74,8 @@ export class Exchange {
     this.#socket = incoming.socket;
     this.#bytesWrittenAtStart = this.#socket.bytesWritten;
     // "close" comes once per response, when it ends or the connection does; on() skips once()'s wrapper.
-    if (parts.policy.accessLog) outgoing.on("close", () => this.#logAccess());
+    if (parts.policy.accessLog || parts.observer !== undefined) outgoing.on("close", () => this.#finish());
+    parts.observer?.started(this);
   }
 
   /**
@@ -124,10 +145,16 @@ export class Exchange {
     return csrfRefusal(this.incoming.method ?? "", pathOf(this.incoming.url), reason);
   }
 
-  #logAccess(): void {
+  #finish(): void {
+    const record = this.#accessRecord();
+    if (this.parts.policy.accessLog) this.parts.accessLog.write(this.plugin, record);
+    this.parts.observer?.finished(this, record);
+  }
+
+  #accessRecord(): AccessRecord {
     const { incoming, outgoing } = this;
     const declared = Number(incoming.headers["content-length"] ?? 0);
-    this.parts.accessLog.write(this.plugin, {
+    return {
       method: incoming.method ?? "",
       path: pathOf(incoming.url),
       status: outgoing.headersSent ? outgoing.statusCode : 0,
@@ -138,6 +165,6 @@ export class Exchange {
       remoteAddress: this.#socket.remoteAddress ?? "",
       ...(this.cache === undefined ? {} : { cache: this.cache }),
       ...(outgoing.writableFinished ? {} : { aborted: true as const }),
-    });
+    };
   }
 }

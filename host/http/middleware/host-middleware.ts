@@ -10,6 +10,7 @@ import type { Logger } from "../../logger.ts";
 import { AccessLog } from "./access-log.ts";
 import { Exchange } from "./exchange.ts";
 import type { MiddlewareParts } from "./exchange.ts";
+import type { ExchangeObserver } from "./exchange.ts";
 import type { HttpPolicy } from "./http-policy.ts";
 import { REQUEST_ID_HEADER } from "./request-id.ts";
 import { ResponseCache } from "./response-cache.ts";
@@ -28,6 +29,8 @@ export interface HostMiddlewareOptions {
   readonly log: Logger;
   /** The response cache (host.ts drops a plugin's entries when it restarts); made from the policy when missing. */
   readonly cache?: ResponseCache;
+  /** Told when each request begins and ends (host/metrics/); none when missing. */
+  readonly observer?: ExchangeObserver;
 }
 
 export class HostMiddleware implements MiddlewareParts {
@@ -35,12 +38,14 @@ export class HostMiddleware implements MiddlewareParts {
   readonly secureHeaders: SecureHeaders;
   readonly cache: ResponseCache;
   readonly accessLog: AccessLog;
+  readonly observer?: ExchangeObserver;
 
   constructor(options: HostMiddlewareOptions) {
     this.policy = options.policy;
     this.secureHeaders = new SecureHeaders(options.policy.secureHeaders);
     this.cache = options.cache ?? new ResponseCache(options.policy.responseCache);
     this.accessLog = new AccessLog(options.log);
+    if (options.observer !== undefined) this.observer = options.observer;
   }
 
   /**

@@ -1120,7 +1120,7 @@ export class Query extends $.Struct {
   static readonly _capnp = {
     displayName: "Query",
     id: "d0c4915e0634f34f",
-    size: new $.ObjectSize(8, 2),
+    size: new $.ObjectSize(8, 3),
   };
   /**
 * One statement, sent with Postgres' extended protocol: a string holding two statements fails.
@@ -1151,6 +1151,17 @@ export class Query extends $.Struct {
   }
   set transactionId(value: number) {
     $.utils.setUint32(0, value, this);
+  }
+  /**
+* The W3C traceparent of the request the statement was sent for (the request context's), so
+* the host's span for the statement joins that trace; "" outside a request.
+*
+*/
+  get traceparent(): string {
+    return $.utils.getText(2, this);
+  }
+  set traceparent(value: string) {
+    $.utils.setText(2, value, this);
   }
   toString(): string { return "Query_" + super.toString(); }
 }

@@ -362,6 +362,8 @@ export declare class Query extends __S {
     setParamsJson(value: string): void;
     getTransactionId(): number;
     setTransactionId(value: number): void;
+    getTraceparent(): string;
+    setTraceparent(value: string): void;
     toString(): string;
 }
 export declare class QueryResult extends __S {

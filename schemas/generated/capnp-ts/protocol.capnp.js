@@ -525,10 +525,12 @@ class Query extends capnp_ts_1.Struct {
     setParamsJson(value) { capnp_ts_1.Struct.setText(1, value, this); }
     getTransactionId() { return capnp_ts_1.Struct.getUint32(0, this); }
     setTransactionId(value) { capnp_ts_1.Struct.setUint32(0, value, this); }
+    getTraceparent() { return capnp_ts_1.Struct.getText(2, this); }
+    setTraceparent(value) { capnp_ts_1.Struct.setText(2, value, this); }
     toString() { return "Query_" + super.toString(); }
 }
 exports.Query = Query;
-Query._capnp = { displayName: "Query", id: "d0c4915e0634f34f", size: new capnp_ts_1.ObjectSize(8, 2) };
+Query._capnp = { displayName: "Query", id: "d0c4915e0634f34f", size: new capnp_ts_1.ObjectSize(8, 3) };
 class QueryResult extends capnp_ts_1.Struct {
     getRowsJson() { return capnp_ts_1.Struct.getText(0, this); }
     setRowsJson(value) { capnp_ts_1.Struct.setText(0, value, this); }

@@ -77,7 +77,7 @@ class FakeInstance implements PluginHandle {
       name: this.name, version: this.version, state: this.state, isolation: "none", grants: this.grants,
       pid: this.state === "ready" ? 1000 + this.id : null, restarts: 0, inFlight: this.pending.length,
       rssBytes: 1000, lastExit: null, failure: null, readySince: null, database: null,
-      cpuPercent: 10, cpuMs: 5, readBytes: 100, writeBytes: 50,
+      cpuPercent: 10, usage: { processStarts: 1, cpuSeconds: 0.5, diskReadBytes: 100, diskWriteBytes: 50 },
     };
   }
 }
@@ -134,6 +134,7 @@ test("a non-lazy pool starts its minimum at start and is ready", async () => {
   assert.equal(health.instances.map((i) => i.pid), [1001, 1002]);
   assert.is(health.rssBytes, 2000, "memory is summed over instances");
   assert.is(health.cpuPercent, 20, "CPU percent is summed over instances");
+  assert.equal(health.usage, { processStarts: 2, cpuSeconds: 1, diskReadBytes: 200, diskWriteBytes: 100 });
   assert.is(health.coldStarts, 0);
 });
 
@@ -162,6 +163,7 @@ test("a lazy pool stops its instances after idleTimeoutMs without requests, and 
   await until(() => pool.state === "idle", "the pool goes idle");
   assert.ok(instances[0]!.stopped, "the instance was stopped");
   assert.is(pool.health().idleUnloads, 1);
+  assert.is(pool.health().usage.processStarts, 1, "a stopped instance's usage stays counted");
   assert.is(pool.health().instanceCount, 0);
   const second = pool.handle(REQUEST);
   await until(() => inFlight(instances) === 1, "the second request is in flight");
