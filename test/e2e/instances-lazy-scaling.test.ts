@@ -66,11 +66,15 @@ test("load starts a second instance, and a request goes to the least busy (a dif
   const url = `${host.url}/plugins/pool-scale`;
   assert.is(plugin("pool-scale").instanceCount, 1);
   // Two in flight on one instance: 2 per instance > scaleUpQueueDepth 1, so a second one starts.
-  const slow = [send(`${url}/slow/2500`), send(`${url}/slow/2500`)];
+  // Long enough for the second instance to start on a loaded machine while both are in flight.
+  const slow = [send(`${url}/slow/4000`), send(`${url}/slow/4000`)];
   await eventually(() => {
     const report = plugin("pool-scale");
     return report.instanceCount === 2 && report.instances!.every((i) => i.state === "ready") ? true : undefined;
-  }, 5000, "two ready instances");
+  }, 10_000, "two ready instances").catch((error: Error) => {
+    const logs = host.logs.filter((r) => r.plugin === "pool-scale").slice(-8).map((r) => `${r.message} ${JSON.stringify(r.fields ?? {})}`);
+    throw new Error(`${error.message}\n${JSON.stringify(plugin("pool-scale").instances)}\n${logs.join("\n")}`);
+  });
   const scaled = plugin("pool-scale");
   assert.is(scaled.scaleUps, 1);
   const pids = scaled.instances!.map((i) => i.pid);
