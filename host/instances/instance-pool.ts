@@ -178,8 +178,11 @@ export class InstancePool implements PluginHandle {
     this.#refuseWhenDown();
     if (this.#state === "idle") {
       const instance = this.#pick();
-      await this.#waitReady(instance, timeoutMs);
-      return this.#run(instance, () => instance.handle.call(method, payload, timeoutMs));
+      // Counted in flight while it waits, so the idle sweep does not stop what it waits for.
+      return this.#run(instance, async () => {
+        await this.#waitReady(instance, timeoutMs);
+        return instance.handle.call(method, payload, timeoutMs);
+      });
     }
     const ready = this.#readyInstances();
     if (ready.length === 0) {
@@ -385,15 +388,17 @@ export class InstancePool implements PluginHandle {
     const now = Date.now();
     const live = this.#instances.filter((i) => !i.retiring);
     const { lazy, idleTimeoutMs, minInstances, scaleDownIdleMs } = this.#settings;
+    // An instance still starting has not had its chance to take work: it is never "idle".
+    const starting = (i: Instance) => i.handle.state === "starting" || i.handle.state === "restarting";
     if (lazy && live.length > 0 && this.#active === 0 && this.#queue.length === 0 &&
-      live.every((i) => i.inFlight === 0) && now - this.#lastActiveAt >= idleTimeoutMs) {
+      live.every((i) => i.inFlight === 0 && !starting(i)) && now - this.#lastActiveAt >= idleTimeoutMs) {
       this.#idleUnloads++;
       this.#log.info("stopping the idle plugin", { idleForMs: now - this.#lastActiveAt, idleTimeoutMs, instances: live.length });
       for (const instance of live) void this.#retire(instance, `idle for ${idleTimeoutMs} ms (idleTimeoutMs)`, 5000);
     } else {
       const extra = live.length - minInstances;
       const idle = live
-        .filter((i) => i.inFlight === 0 && now - i.lastActiveAt >= scaleDownIdleMs)
+        .filter((i) => i.inFlight === 0 && !starting(i) && now - i.lastActiveAt >= scaleDownIdleMs)
         .sort((a, b) => b.id - a.id) // newest first: the oldest have warm caches
         .slice(0, Math.max(0, extra));
       for (const instance of idle) {

@@ -43,9 +43,13 @@ class FakeInstance implements PluginHandle {
     this.#onState(state);
   }
 
+  /** Set by a test to hold the start until it says so. */
+  startGate: Promise<void> | undefined;
+
   async start(): Promise<void> {
     this.#set("starting");
     await new Promise((resolve) => setImmediate(resolve));
+    await this.startGate;
     if (this.state === "starting") this.#set("ready");
   }
 
@@ -87,7 +91,7 @@ const SETTINGS: PoolSettings = {
   maxConcurrent: 100, maxQueue: 100, cpuPercent: null, cpuWindowMs: 10_000, scaleUpQueueDepth: 4, scaleDownIdleMs: 60_000,
 };
 
-function makePool(settings: Partial<PoolSettings> = {}, timeoutMs = 5000) {
+function makePool(settings: Partial<PoolSettings> = {}, timeoutMs = 5000, startGate?: Promise<void>) {
   const grants = { timeoutMs, memoryMb: 128, maxBodyBytes: 1024, net: [], read: [], env: [], isolation: "none" } as Grants;
   const instances: FakeInstance[] = [];
   const states: PluginState[] = [];
@@ -102,6 +106,7 @@ function makePool(settings: Partial<PoolSettings> = {}, timeoutMs = 5000) {
     onStateChange: (state) => states.push(state),
     createInstance: (id, onState) => {
       const instance = new FakeInstance(id, grants, onState);
+      if (id > 1 || settings.lazy === true) instance.startGate = startGate;
       instances.push(instance);
       return instance;
     },
@@ -263,6 +268,35 @@ test("an extra instance idle for scaleDownIdleMs is stopped; the minimum stays",
   assert.not.ok(instances[0]!.stopped, "the minimum stays");
   assert.is(pool.health().scaleDowns, 1);
   assert.is(pool.state, "ready");
+});
+
+test("an instance that is still starting is never stopped as idle, however long its start takes", async () => {
+  let open!: () => void;
+  const gate = new Promise<void>((resolve) => (open = resolve));
+  const { pool, instances } = makePool({ minInstances: 1, maxInstances: 2, scaleUpQueueDepth: 1, scaleDownIdleMs: 20 }, 5000, gate);
+  await pool.start();
+  const requests = [pool.handle(REQUEST), pool.handle(REQUEST)];
+  await until(() => instances.length === 2 && inFlight(instances) === 2, "a second instance is starting");
+  await new Promise((resolve) => setTimeout(resolve, 150)); // many sweeps, each well past scaleDownIdleMs
+  assert.is(instances[1]!.state, "starting");
+  assert.not.ok(instances[1]!.stopped, "not stopped while starting");
+  open();
+  await until(() => instances[1]!.state === "ready", "the second instance is ready");
+  releaseAll(instances);
+  await Promise.all(requests);
+});
+
+test("a call that starts an idle lazy pool is not cut off by the idle sweep while the start is slow", async () => {
+  let open!: () => void;
+  const gate = new Promise<void>((resolve) => (open = resolve));
+  const { pool, instances } = makePool({ lazy: true, lazySource: "manifest", idleTimeoutMs: 20 }, 5000, gate);
+  await pool.start();
+  const answer = pool.call("events.deliver", {}, 2000);
+  answer.catch(() => undefined); // awaited below; a rejection fails the test there
+  await new Promise((resolve) => setTimeout(resolve, 150));
+  assert.not.ok(instances[0]!.stopped);
+  open();
+  assert.is(await answer, "called 1");
 });
 
 test("stop refuses queued requests with SHUTTING_DOWN and stops every instance", async () => {
