@@ -150,6 +150,8 @@ export async function startHost(config: HostConfig): Promise<RunningHost> {
   // Plugins' global request hooks; configured once every plugin is loaded.
   const hooks = new GlobalHooks({ lookup: (name) => supervisors.get(name), log });
   const responseCache = new ResponseCache(basePolicy.http.responseCache);
+  /** Global hooks follow every managed plugin's manifest (a disabled plugin's beforeRequest fails closed). */
+  const configureHooks = () => hooks.configure([...supervisors.values()].map((s) => s.manifest));
   const managerStore = new ManagerStore(hostDb.adminPool);
   let factory: DeploymentFactory | undefined;
   /** A plugin's state change: what the host did per supervisor before the manager. */
@@ -173,8 +175,12 @@ export async function startHost(config: HostConfig): Promise<RunningHost> {
       switched: (name) => {
         responseCache.dropPlugin(name);
         void templates.invalidate(name, "all");
+        // The new version's manifest may declare other global hooks.
+        configureHooks();
       },
     },
+    // A plugin installed at runtime: its global hooks apply from now on, without a host restart.
+    added: () => configureHooks(),
     events,
     log,
     dataDir: config.dataDir,
@@ -299,7 +305,7 @@ export async function startHost(config: HostConfig): Promise<RunningHost> {
   }
   await templates.watch([...supervisors.keys()]);
   events.checkDeclarations();
-  hooks.configure([...supervisors.values()].map((s) => s.manifest));
+  configureHooks();
   // Each plugin starts once the plugins it needs are ready; unrelated plugins start side by side.
   // Disabled plugins are not started; what depends on them is held back.
   const enabled = new Map([...supervisors].filter(([, plugin]) => !plugin.isDisabled));

@@ -27,6 +27,8 @@ import type { Logger } from "./logger.ts";
 import type { LaunchPlan } from "./permission-flags.ts";
 import { decodePluginMessage, encodeHostMessage, ProtocolViolation } from "./protocol/codec.ts";
 import { LineSplitter } from "./line-splitter.ts";
+import { DEFAULT_LOG_RATE, LogRateLimit } from "./log-rate-limit.ts";
+import { ExpiredIds } from "./protocol/expired-ids.ts";
 
 /** SDK versions this host can talk to. */
 export const SUPPORTED_SDK_RANGE = "^0.1.0";
@@ -121,6 +123,10 @@ export class PluginProcess {
   /** Set by stop(): the session goes on (shutdown hook logs, queries, shutdownComplete) until exit. */
   #stopReason: string | undefined;
   readonly #stderrTail: string[] = [];
+  /** Ids the host stopped waiting for: one late answer each is accepted (see expired-ids.ts). */
+  readonly #expired = new ExpiredIds();
+  /** Log frames and stdout/stderr lines share one budget (see log-rate-limit.ts). */
+  readonly #logLimit: LogRateLimit;
   #exitReason: ExitReason | undefined;
   readonly #exited: Promise<ExitReason>;
   #resolveExited!: (reason: ExitReason) => void;
@@ -130,6 +136,11 @@ export class PluginProcess {
     this.#log = options.logger;
     this.#reader = new FrameReader({ maxFrameBytes: options.maxFrameBytes, maxSegments: 64 });
     this.#exited = new Promise((resolve) => (this.#resolveExited = resolve));
+    this.#logLimit = new LogRateLimit({
+      ...DEFAULT_LOG_RATE,
+      onDropped: (count) => this.#log.warn(
+        `dropped ${count} log records from this plugin: over the limit of ${DEFAULT_LOG_RATE.perSecond} per second`, { dropped: count }),
+    });
   }
 
   /** The OS process id of the outermost process (prlimit/bwrap/deno), once spawned. */
@@ -235,6 +246,7 @@ export class PluginProcess {
     return new Promise<boolean>((resolve) => {
       const timer = setTimeout(() => {
         this.#pings.delete(id);
+        this.#expired.add(id);
         resolve(false);
       }, timeoutMs);
       this.#pings.set(id, () => {
@@ -273,6 +285,7 @@ export class PluginProcess {
     return new Promise<T>((resolve, reject) => {
       const timer = setTimeout(() => {
         pending.delete(id);
+        this.#expired.add(id);
         reject(new CorralError(timeoutCode, `plugin "${this.#options.name}" did not answer ${what}`));
       }, timeoutMs);
       pending.set(id, {
@@ -351,13 +364,8 @@ export class PluginProcess {
     switch (message.type) {
       case "response": {
         const pending = this.#pending.get(message.id);
-        // A response to a request that already timed out is legitimate; to one never sent is not.
-        if (pending === undefined) {
-          if (message.id >= this.#nextId || message.id <= INIT_ID) {
-            this.#violation(`response to id ${message.id}, which the host never sent`);
-          }
-          return;
-        }
+        // A response to a request that already timed out is legitimate, once; any other is not.
+        if (pending === undefined) return this.#unexpectedAnswer("response", message.id);
         this.#pending.delete(message.id);
         pending.resolve(message);
         return;
@@ -366,10 +374,7 @@ export class PluginProcess {
         return this.#onLog(message);
       case "pong": {
         const pong = this.#pings.get(message.id);
-        if (pong === undefined) {
-          if (message.id >= this.#nextId) this.#violation(`pong for id ${message.id}, which the host never sent`);
-          return;
-        }
+        if (pong === undefined) return this.#unexpectedAnswer("pong", message.id);
         this.#pings.delete(message.id);
         return pong();
       }
@@ -397,17 +402,32 @@ export class PluginProcess {
         return this.#onCall(message);
       case "callResult": {
         const pending = this.#calls.get(message.id);
-        // As for responses: an answer after the call timed out is legitimate, to an unused id not.
-        if (pending === undefined) {
-          if (message.id >= this.#nextId || message.id <= INIT_ID) this.#violation(`callResult for id ${message.id}, which the host never sent`);
-          return;
-        }
+        // As for responses: an answer after the call timed out is legitimate, once.
+        if (pending === undefined) return this.#unexpectedAnswer("callResult", message.id);
         this.#calls.delete(message.id);
         return pending.resolve(message.payloadJson);
       }
       case "hello":
         return this.#violation("second hello");
     }
+  }
+
+  /** An answer to an id that is not pending: dropped once if that question expired, else a violation. */
+  #unexpectedAnswer(kind: string, id: number): void {
+    if (this.#expired.take(id)) return;
+    if (id >= this.#nextId || id <= INIT_ID) return this.#violation(`${kind} to id ${id}, which the host never sent`);
+    this.#violation(`${kind} to id ${id}, which is not waiting for an answer (already answered, or never asked)`);
+  }
+
+  /** Whether one more log record from the plugin may be written; ends a plugin that floods. */
+  #admitLog(): boolean {
+    const verdict = this.#logLimit.admit();
+    if (verdict === "flood") {
+      this.#logLimit.flush();
+      this.#violation(`log flood: more than ${DEFAULT_LOG_RATE.floodAfterDropped} records over the limit of ` +
+        `${DEFAULT_LOG_RATE.perSecond} per second within one second`);
+    }
+    return verdict === "log";
   }
 
   #onHello(hello: HelloMessage): void {
@@ -501,7 +521,7 @@ export class PluginProcess {
       pending.reject(new CorralError(code, message.message));
       return;
     }
-    if (message.id === 0) {
+    if (message.id === 0 && this.#admitLog()) {
       this.#log.error("plugin reported a fatal error", { code, error: message.message });
     }
   }
@@ -512,6 +532,7 @@ export class PluginProcess {
   }
 
   #onLog(message: Extract<PluginToHost, { type: "log" }>): void {
+    if (!this.#admitLog()) return;
     let fields: Record<string, unknown> | undefined;
     if (message.fieldsJson !== "") {
       try {
@@ -536,12 +557,14 @@ export class PluginProcess {
 
   #wireOutput(child: ChildProcess): void {
     const output = this.#options.output;
-    const stdout = new LineSplitter((line) => this.#log.info(line, { stream: "stdout" }));
+    const stdout = new LineSplitter((line) => {
+      if (this.#admitLog()) this.#log.info(line, { stream: "stdout" });
+    });
     const stderr = new LineSplitter((line) => {
       // Kept even when passed through: the heap-limit verdict reads it.
       this.#stderrTail.push(line);
       if (this.#stderrTail.length > STDERR_TAIL_LINES) this.#stderrTail.shift();
-      if (output === undefined) this.#log.warn(line, { stream: "stderr" });
+      if (output === undefined && this.#admitLog()) this.#log.warn(line, { stream: "stderr" });
     });
     if (output !== undefined) {
       child.stdout?.pipe(output.stdout);
@@ -559,6 +582,7 @@ export class PluginProcess {
     const reason = this.#describeExit(code, signal);
     this.#exitReason = reason;
     this.#ready = false;
+    this.#logLimit.flush();
     this.#socket?.destroy();
     const crashed = new CorralError(ErrorCode.PLUGIN_CRASHED,
       `plugin "${this.#options.name}" ended while handling the request: ${reason.message}`);

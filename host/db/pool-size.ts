@@ -32,7 +32,13 @@ export function resolvePoolSize(requested: number | undefined, hostMax: number =
   return Math.min(requested ?? DEFAULT_POOL_SIZE, hostMax);
 }
 
-/** The CONNECTION LIMIT to give a role whose pool has `poolSize` connections. */
+/**
+ * The CONNECTION LIMIT to give a role whose pool has `poolSize` connections: two pools, because
+ * during a swap (restart, version switch, reload: host/manager/) the old deployment drains its
+ * requests on its own pool while the new one serves on its own, each up to `poolSize`; plus the
+ * headroom. The plugin cannot open connections itself (no network grant reaches the server), so
+ * the pools' sizes stay the real bound; this limit is the backstop.
+ */
 export function connectionLimitFor(poolSize: number): number {
-  return poolSize + CONNECTION_LIMIT_HEADROOM;
+  return 2 * poolSize + CONNECTION_LIMIT_HEADROOM;
 }

@@ -9,7 +9,7 @@ export interface ProvisionOptions {
   readonly pluginName: string;
   /** Set on every run, so a rotated host secret takes effect at the next start. */
   readonly password: string;
-  /** The role's CONNECTION LIMIT: the plugin pool's size plus a little headroom. */
+  /** The role's CONNECTION LIMIT: room for two plugin pools (a swap) plus a little headroom (pool-size.ts). */
   readonly connectionLimit: number;
   /** The role's default `statement_timeout`, in milliseconds. */
   readonly statementTimeoutMs: number;

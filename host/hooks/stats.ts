@@ -38,10 +38,13 @@ export class HookStats {
   readonly #counters = new Map<string, Counters>();
   #hooks: readonly (OrderedGlobalHook & { readonly kind: GlobalHookKind })[] = [];
 
-  /** The hooks to report, in running order per kind; their counters start at 0. */
+  /**
+   * The hooks to report, in running order per kind; a new one's counters start at 0, one already
+   * declared keeps its counters (the manager declares again when a plugin appears at runtime).
+   */
   declare(hooks: readonly (OrderedGlobalHook & { readonly kind: GlobalHookKind })[]): void {
     this.#hooks = hooks;
-    for (const { kind, plugin } of hooks) this.#counters.set(key(kind, plugin), fresh());
+    for (const { kind, plugin } of hooks) if (!this.#counters.has(key(kind, plugin))) this.#counters.set(key(kind, plugin), fresh());
   }
 
   succeeded(kind: GlobalHookKind, plugin: string, ms: number): void {

@@ -22,6 +22,8 @@ export interface PluginDecision {
   readonly disabledReason: string | null;
   readonly disabledAt: string | null;
   readonly disabledWith: string | null;
+  /** Incremented by each restart; a host whose process predates it restarts its own. */
+  readonly restartGeneration: number;
 }
 
 export interface StoredVersion {
@@ -51,7 +53,7 @@ export class ManagerStore {
 
   async #decisions(name?: string): Promise<PluginDecision[]> {
     let query = this.#db.selectFrom("corral.plugins")
-      .select(["name", "enabled", "active_version", "disabled_by", "disabled_reason", "disabled_at", "disabled_with", "state"]);
+      .select(["name", "enabled", "active_version", "disabled_by", "disabled_reason", "disabled_at", "disabled_with", "state", "restart_generation"]);
     if (name !== undefined) query = query.where("name", "=", name);
     const rows = await query.execute();
     return rows.filter((r) => r.state !== "uninstalled").map((r) => ({
@@ -62,6 +64,7 @@ export class ManagerStore {
       disabledReason: r.disabled_reason,
       disabledAt: r.disabled_at === null ? null : new Date(r.disabled_at).toISOString(),
       disabledWith: r.disabled_with,
+      restartGeneration: r.restart_generation,
     }));
   }
 
@@ -104,6 +107,14 @@ export class ManagerStore {
       .set({ enabled: true, disabled_by: null, disabled_reason: null, disabled_at: null, disabled_with: null, updated_at: sql`now()` })
       .where("name", "in", names)
       .execute();
+  }
+
+  /** Asks every host to restart `name`: increments its restart generation, and returns it. */
+  async bumpRestart(name: string): Promise<number> {
+    const row = await this.#db.updateTable("corral.plugins")
+      .set({ restart_generation: sql`restart_generation + 1`, updated_at: sql`now()` })
+      .where("name", "=", name).returning("restart_generation").executeTakeFirstOrThrow();
+    return row.restart_generation;
   }
 
   /** Plugins disabled together with `name` (the dependents that went down with it). */

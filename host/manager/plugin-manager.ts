@@ -8,6 +8,7 @@ import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import semver from "semver";
 import { CorralError, ErrorCode } from "../../schemas/errors.ts";
+import { parseMigrationGap } from "../../schemas/migration-gap.ts";
 import type { Logger } from "../logger.ts";
 import { loadManifest } from "../manifest/manifest.ts";
 import type { LoadedManifest } from "../manifest/manifest.ts";
@@ -16,7 +17,7 @@ import type { DeploymentFactory } from "./create-handle.ts";
 import { dependentsOf, quoted } from "./dependents.ts";
 import { ManagedPlugin } from "./managed-plugin.ts";
 import type { ManagedPluginHooks, SwapRecord } from "./managed-plugin.ts";
-import type { ManagerStore, PluginDecision } from "./manager-store.ts";
+import type { ManagerStore, PluginDecision, StoredVersion } from "./manager-store.ts";
 import type { Actor, DependentsChoice, InstalledVersion, OperationResult, PluginOperations } from "./operations.ts";
 import { DEFAULT_INSTALL_LIMITS, readVersionFiles, sha256, writeVersionFiles } from "./version-files.ts";
 import type { InstallLimits } from "./version-files.ts";
@@ -43,6 +44,12 @@ export interface PluginManagerOptions {
   readonly installLimits?: InstallLimits;
   /** Whether the host is shutting down: nothing is started then. */
   readonly isStopping: () => boolean;
+  /**
+   * A plugin first appeared at runtime (installed through the admin API, here or on another
+   * host) and was started: the host configures what it reads from manifests once at start
+   * (global hooks) again.
+   */
+  readonly added?: (plugin: ManagedPlugin) => void;
 }
 
 /** Applied migrations that a version lacks, and the status report they were read from. */
@@ -60,6 +67,8 @@ export class PluginManager implements PluginOperations {
   readonly #folders = new Map<string, LoadedManifest>();
   /** Names in load order (a dependency before its dependents). */
   readonly #order: string[] = [];
+  /** Per plugin, the restart generation this host's process reflects (restarts are cluster-wide). */
+  readonly #restartSeen = new Map<string, number>();
   /** One operation at a time per plugin name. */
   readonly #queues = new Map<string, Promise<unknown>>();
 
@@ -88,6 +97,7 @@ export class PluginManager implements PluginOperations {
     if (!this.#order.includes(name)) this.#order.push(name);
     await this.#store.recordFolderVersion(folder.manifest);
     const decision = await this.#store.decision(name);
+    this.#restartSeen.set(name, decision?.restartGeneration ?? 0);
     const loaded = (await this.#desired(name, decision)) ?? folder;
     const plugin = this.#managed(loaded);
     this.#plugins.set(name, plugin);
@@ -187,12 +197,20 @@ export class PluginManager implements PluginOperations {
   async restart(name: string, actor: Actor): Promise<OperationResult> {
     const plugin = this.#require(name);
     if (plugin.isDisabled) throw new CorralError(ErrorCode.OPERATION_INVALID, `"${name}" is disabled; enable it instead of restarting it`);
-    this.#log.forPlugin(name).info("plugin restart asked", { by: actor.name, role: actor.role });
-    const outcome = await this.#serial(name, () => plugin.swap(plugin.loaded, "restart"));
+    // Cluster-wide: the generation tells every host sharing the database (NOTIFY) to restart its own.
+    const outcome = await this.#serial(name, async () => {
+      const generation = await this.#store.bumpRestart(name);
+      this.#restartSeen.set(name, generation);
+      this.#log.forPlugin(name).info("plugin restart asked", { by: actor.name, role: actor.role, generation });
+      return plugin.swap(plugin.loaded, "restart");
+    });
+    await this.#announce([name]);
     if (!outcome.ok) {
-      throw new CorralError(ErrorCode.PLUGIN_UNAVAILABLE, `the new process of "${name}" did not become ready, so the running one keeps serving: ${outcome.error}`);
+      throw new CorralError(ErrorCode.PLUGIN_UNAVAILABLE,
+        `the new process of "${name}" did not become ready on this host, so the running one keeps serving: ${outcome.error}. ` +
+        `Other hosts sharing the database restart theirs too (see their /health lastSwap)`);
     }
-    return { name, message: `restarted "${name}": a new process serves it`, alsoChanged: [] };
+    return { name, message: `restarted "${name}": a new process serves it; other hosts sharing the database restart theirs too`, alsoChanged: [] };
   }
 
   /** Re-reads a plugin's folder and swaps to it (development mode's hot reload). */
@@ -264,29 +282,79 @@ export class PluginManager implements PluginOperations {
     if (plugin !== undefined && plugin.version === version && (await this.#store.decision(name))?.activeVersion === version) {
       return { name, message: `"${name}" ${version} is already active`, alsoChanged: [] };
     }
-    if (target.manifest.database && target.migrations !== null && plugin !== undefined) {
+    this.#log.forPlugin(name).info("activating version", { version, from: plugin?.version, by: actor.name, role: actor.role });
+    if (plugin === undefined || plugin.isDisabled) {
+      // Nothing runs here: the decision is recorded, and the version starts when the plugin does.
+      await this.#store.setActive(name, version);
+      await this.#announce([name]);
+      await this.reconcile(name);
+      const now = this.#plugins.get(name);
+      if (now !== undefined && !now.isDisabled && now.version !== version) {
+        throw new CorralError(ErrorCode.PLUGIN_UNAVAILABLE,
+          `"${name}" ${version} did not become ready: ${now.health().lastSwap?.error ?? now.health().failure ?? "see the host log"}`);
+      }
+      return { name, message: `activated "${name}" ${version}${now?.isDisabled ? " (the plugin is disabled: it runs once enabled)" : ""}`, alsoChanged: [] };
+    }
+    // Switched here first; the decision is written (and other hosts follow) only once it serves.
+    // In the plugin's queue, so a reconcile (a NOTIFY) cannot run between the switch and the write.
+    await this.#serial(name, async () => {
+      await this.#switchVersion(plugin, target, options.undoMigrations === true);
+      await this.#store.setActive(name, version);
+    });
+    await this.#announce([name]);
+    void this.#learnMigrations(plugin);
+    return { name, message: `activated "${name}" ${version}`, alsoChanged: [] };
+  }
+
+  /**
+   * Swaps `plugin` to the stored version `target`, refusing (or, with `undo`, first undoing) the
+   * applied migrations it lacks. Its migrations are known once a host ran it; a version never run
+   * is tried: its process checks before migrating and refuses, naming what it lacks and what it
+   * defines (schemas/migration-gap.ts), which is recorded, and nothing has changed.
+   *
+   * @throws {CorralError} MIGRATIONS_MISSING, PLUGIN_UNAVAILABLE (it did not become ready; the running version keeps serving).
+   */
+  async #switchVersion(plugin: ManagedPlugin, target: StoredVersion, undo: boolean): Promise<void> {
+    const { name } = plugin;
+    const { version } = target;
+    const loaded = await this.#copyOf(name, version);
+    if (loaded === undefined) {
+      throw new CorralError(ErrorCode.OPERATION_INVALID, `"${name}" ${version} is not available on this host (a folder version of another host); install it: POST /admin/plugins/install`);
+    }
+    let undone: readonly string[] = [];
+    if (target.manifest.database && target.migrations !== null) {
       const gap = await this.#migrationGap(plugin, target.migrations);
       if (gap.missing.length > 0) {
-        if (options.undoMigrations !== true) {
-          throw new CorralError(ErrorCode.MIGRATIONS_MISSING,
-            `cannot activate "${name}" ${version}: the database has migrations applied that ${version} does not have: ${quoted(gap.missing)}. ` +
-            `Kysely would refuse to start it. Send "undoMigrations": true to run their down() with the active version first (their data is lost), ` +
-            `or activate a version that has them`);
-        }
-        await this.#undo(plugin, gap);
+        if (!undo) throw missingMigrations(name, version, gap.missing, false);
+        undone = await this.#undo(plugin, gap);
       }
     }
-    this.#log.forPlugin(name).info("activating version", { version, from: plugin?.version, by: actor.name, role: actor.role });
-    await this.#store.setActive(name, version);
-    await this.#announce([name]);
-    await this.reconcile(name);
-    const now = this.#plugins.get(name);
-    const swap = now?.health().lastSwap;
-    if (now !== undefined && !now.isDisabled && now.version !== version) {
-      throw new CorralError(ErrorCode.PLUGIN_UNAVAILABLE,
-        `"${name}" ${version} did not become ready, so ${now.version} keeps serving: ${swap?.error ?? "see the host log"}`);
+    let outcome = await plugin.swap(loaded, "activate");
+    const learnt = outcome.ok ? undefined : parseMigrationGap(outcome.error);
+    if (learnt !== undefined && target.migrations === null) {
+      await this.#store.recordMigrations(name, version, learnt.defined);
+      this.#log.forPlugin(name).info("learnt the migrations of a version never run before, from its refusal to start", { version, migrations: learnt.defined });
+      if (!undo) throw missingMigrations(name, version, learnt.missing, true);
+      const applied = ((await plugin.migrate("status")) as { applied?: string[] }).applied ?? [];
+      undone = await this.#undo(plugin, { applied, missing: applied.filter((m) => !learnt.defined.includes(m)) });
+      outcome = await plugin.swap(loaded, "activate");
     }
-    return { name, message: `activated "${name}" ${version}${now?.isDisabled ? " (the plugin is disabled: it runs once enabled)" : ""}`, alsoChanged: [] };
+    if (!outcome.ok) {
+      // The running version must find its schema as it left it.
+      const restored = undone.length > 0 ? await this.#reapply(plugin) : "";
+      throw new CorralError(ErrorCode.PLUGIN_UNAVAILABLE,
+        `"${name}" ${version} did not become ready, so ${plugin.version} keeps serving: ${outcome.error}${restored}`);
+    }
+  }
+
+  /** Re-applies the running version's migrations after an undo whose switch failed; says how it went. */
+  async #reapply(plugin: ManagedPlugin): Promise<string> {
+    try {
+      await plugin.migrate("latest");
+      return `; the migrations undone for it were applied again by ${plugin.version} (their data is lost)`;
+    } catch (error) {
+      return `; re-applying the undone migrations with ${plugin.version} failed too: ${(error as Error).message}`;
+    }
   }
 
   // ---- reconciling with the database -------------------------------------------------------
@@ -318,6 +386,9 @@ export class PluginManager implements PluginOperations {
         log.warn("the active version is not available on this host; keeping what runs", { active: decision.activeVersion });
         return;
       }
+      // A new process (started, re-enabled or switched below) reflects every restart asked so far.
+      const restartDue = decision.restartGeneration > (this.#restartSeen.get(name) ?? 0);
+      this.#restartSeen.set(name, decision.restartGeneration);
       if (plugin === undefined) {
         // Installed through another host, never in this host's plugins folder.
         const created = this.#managed(loaded);
@@ -326,6 +397,7 @@ export class PluginManager implements PluginOperations {
         this.#options.events.enabled(created);
         await created.deploy(loaded);
         await created.start();
+        this.#options.added?.(created);
         void this.#learnMigrations(created);
         return;
       }
@@ -340,6 +412,11 @@ export class PluginManager implements PluginOperations {
         const kind: SwapRecord["kind"] = "activate";
         const outcome = await plugin.swap(loaded, kind);
         if (outcome.ok) void this.#learnMigrations(plugin);
+        return;
+      }
+      if (restartDue) {
+        log.info("restarting: asked on another host", { generation: decision.restartGeneration });
+        await plugin.swap(plugin.loaded, "restart");
       }
     });
   }
@@ -380,31 +457,48 @@ export class PluginManager implements PluginOperations {
     return { applied, missing: applied.filter((m) => !targetMigrations.includes(m)) };
   }
 
-  /** Runs the active version's down() for each migration the target lacks, newest first. */
-  async #undo(plugin: ManagedPlugin, gap: MigrationGap): Promise<void> {
+  /**
+   * Runs the active version's down() for each migration the target lacks, newest first.
+   *
+   * @returns the migrations undone.
+   * @throws {CorralError} MIGRATIONS_MISSING naming the migration that could not be undone (e.g. it
+   *   has no down()) and those undone before it, which the running version then applies again.
+   */
+  async #undo(plugin: ManagedPlugin, gap: MigrationGap): Promise<readonly string[]> {
     const suffix = gap.applied.slice(gap.applied.length - gap.missing.length);
     if (suffix.some((m, i) => m !== gap.missing[i])) {
       throw new CorralError(ErrorCode.MIGRATIONS_MISSING,
         `cannot undo ${quoted(gap.missing)} of "${plugin.name}": they are not the last applied migrations (${quoted(gap.applied)}); only the newest can be undone`);
     }
+    const undone: string[] = [];
     for (const migration of [...gap.missing].reverse()) {
       try {
         await plugin.migrate("down");
       } catch (error) {
+        const restored = undone.length > 0 ? await this.#reapply(plugin) : "";
         throw new CorralError(ErrorCode.MIGRATIONS_MISSING,
-          `could not undo migration "${migration}" of "${plugin.name}" (nothing was activated): ${(error as Error).message}`);
+          `could not undo migration "${migration}" of "${plugin.name}": ${(error as Error).message}. ` +
+          `Undone before it: ${undone.length > 0 ? quoted(undone) : "none"}${restored}; nothing was activated, ${plugin.version} keeps serving`);
       }
+      undone.push(migration);
       this.#log.forPlugin(plugin.name).warn("migration undone for a version switch", { migration });
     }
+    return undone;
   }
 
   // ---- helpers ---------------------------------------------------------------------------------
 
   /** The copy of `name` the database says should run here: the folder, or an installed version's files. */
   async #desired(name: string, decision: PluginDecision | undefined): Promise<LoadedManifest | undefined> {
-    const folder = this.#folders.get(name);
     const version = decision?.activeVersion ?? null;
-    if (version === null || folder?.manifest.version === version) return folder;
+    if (version === null) return this.#folders.get(name);
+    return this.#copyOf(name, version);
+  }
+
+  /** Version `version` of `name` on this host: its folder, or an installed version's files; undefined when neither. */
+  async #copyOf(name: string, version: string): Promise<LoadedManifest | undefined> {
+    const folder = this.#folders.get(name);
+    if (folder?.manifest.version === version) return folder;
     const stored = await this.#store.version(name, version);
     if (stored?.source !== "installed") return undefined;
     return this.#materialize(name, version);
@@ -474,6 +568,14 @@ export class PluginManager implements PluginOperations {
 
 function disabledInfo(decision: PluginDecision): { by: string; reason: string | null; at: string; with: string | null } {
   return { by: decision.disabledBy ?? "unknown", reason: decision.disabledReason, at: decision.disabledAt ?? new Date().toISOString(), with: decision.disabledWith };
+}
+
+function missingMigrations(name: string, version: string, missing: readonly string[], learntNow: boolean): CorralError {
+  return new CorralError(ErrorCode.MIGRATIONS_MISSING,
+    `cannot activate "${name}" ${version}: the database has migrations applied that ${version} does not have: ${quoted(missing)}` +
+    (learntNow ? ` (${version} had never run, so its process was started to learn its migrations; it refused before migrating, nothing changed)` : "") +
+    `. The running version keeps serving. Send "undoMigrations": true to run their down() with the running version first (their data is lost), ` +
+    `or activate a version that has them`);
 }
 
 function notInstalled(name: string): CorralError {

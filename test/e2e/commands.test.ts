@@ -5,7 +5,7 @@ import { once } from "node:events";
 import { createServer } from "node:http";
 import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { cp, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { cp, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type pg from "pg";
@@ -16,14 +16,14 @@ import type { CliOptions, CliResult } from "../helpers/corral-cli.ts";
 import { FIXTURES } from "../helpers/host.ts";
 import { openAdmin, resetPluginDatabases } from "../helpers/plugin-database.ts";
 
-/** The port cmdtool's manifest grants (net: 127.0.0.1:47418). */
-const GRANTED_PORT = 47418;
 const DB_PLUGIN = "cmde2e-db";
 
 interface Context {
   work: string;
   cli: CliOptions;
   granted: Server;
+  /** The granted server's ephemeral port, written into the copied cmdtool's net grant. */
+  grantedPort: number;
   other: Server;
   otherUrl: string;
   secretFile: string;
@@ -57,10 +57,16 @@ commands.before(async (ctx) => {
     else if (open) res.end("open");
     else waiting.push(() => res.end("open"));
   });
-  ctx.granted.listen(GRANTED_PORT, "127.0.0.1");
+  ctx.granted.listen(0, "127.0.0.1");
   ctx.other = createServer((_req, res) => res.end("should not be reached"));
   ctx.other.listen(0, "127.0.0.1");
   await Promise.all([once(ctx.granted, "listening"), once(ctx.other, "listening")]);
+  // cmdtool's manifest names a placeholder port; the copy grants the port the server got.
+  ctx.grantedPort = (ctx.granted.address() as AddressInfo).port;
+  const manifestPath = join(pluginsDir, "cmdtool", "plugin.json");
+  const manifest = JSON.parse(await readFile(manifestPath, "utf8")) as { permissions: { net: string[] } };
+  manifest.permissions.net = [`127.0.0.1:${ctx.grantedPort}`];
+  await writeFile(manifestPath, JSON.stringify(manifest, null, 2));
   ctx.otherUrl = `http://127.0.0.1:${(ctx.other.address() as AddressInfo).port}/`;
   ctx.admin = openAdmin("commands e2e");
   await resetPluginDatabases(ctx.admin, [DB_PLUGIN]);
@@ -135,7 +141,7 @@ commands("a throwing command exits 1 with its message and no stack; --verbose ad
   assert.match(verbose.stderr, /Error: boom\n\s+at .*cmdtool\/mod\.ts/);
 });
 
-commands("the command runs with its manifest's grants: a granted file and address work, others fail in the sandbox", async ({ cli, secretFile, otherUrl }) => {
+commands("the command runs with its manifest's grants: a granted file and address work, others fail in the sandbox", async ({ cli, secretFile, otherUrl, grantedPort }) => {
   const granted = await corral(["run", "cmdtool:read", "granted"], cli);
   assert.is(granted.code, 0, show(granted));
   assert.is(granted.stdout, "readable by grant\n");
@@ -143,7 +149,7 @@ commands("the command runs with its manifest's grants: a granted file and addres
   assert.is(secret.code, 1, show(secret));
   assert.match(secret.stderr, /^cmdtool:read: Requires read access to /);
   assert.not.match(secret.stdout + secret.stderr, /do not leak this/);
-  const reached = await corral(["run", "cmdtool:fetch", `http://127.0.0.1:${GRANTED_PORT}/`], cli);
+  const reached = await corral(["run", "cmdtool:fetch", `http://127.0.0.1:${grantedPort}/`], cli);
   assert.is(reached.code, 0, show(reached));
   assert.is(reached.stdout, "200 upstream says hi\n");
   const refused = await corral(["run", "cmdtool:fetch", otherUrl], cli);
@@ -151,11 +157,11 @@ commands("the command runs with its manifest's grants: a granted file and addres
   assert.match(refused.stderr, /^cmdtool:fetch: Requires net access to "127\.0\.0\.1:\d+"/);
 });
 
-commands("output streams while the command runs", async ({ cli, openGate, closeGate }) => {
+commands("output streams while the command runs", async ({ cli, openGate, closeGate, grantedPort }) => {
   closeGate();
   // The command prints "first", then waits for a request that the test answers only once it has
   // seen "first": output held back until the end would never arrive, and the run would hang.
-  const run = startCorral(["run", "cmdtool:stream", `http://127.0.0.1:${GRANTED_PORT}/gate`], cli);
+  const run = startCorral(["run", "cmdtool:stream", `http://127.0.0.1:${grantedPort}/gate`], cli);
   while (!run.output.stdout.includes("first\n")) {
     if (run.child.exitCode !== null) break;
     await new Promise((resolve) => setTimeout(resolve, 20));
@@ -167,9 +173,9 @@ commands("output streams while the command runs", async ({ cli, openGate, closeG
   assert.is(result.stdout, "first\nsecond\n");
 });
 
-commands("Ctrl-C (SIGINT) stops the command and exits 130", async ({ cli, closeGate }) => {
+commands("Ctrl-C (SIGINT) stops the command and exits 130", async ({ cli, closeGate, grantedPort }) => {
   closeGate();
-  const run = startCorral(["run", "cmdtool:stream", `http://127.0.0.1:${GRANTED_PORT}/gate`], cli);
+  const run = startCorral(["run", "cmdtool:stream", `http://127.0.0.1:${grantedPort}/gate`], cli);
   while (!run.output.stdout.includes("first\n") && run.child.exitCode === null) await new Promise((r) => setTimeout(r, 20));
   run.child.kill("SIGINT");
   const result = await run.done;
@@ -177,9 +183,9 @@ commands("Ctrl-C (SIGINT) stops the command and exits 130", async ({ cli, closeG
   assert.match(result.stderr, /cmdtool:stream interrupted/);
 });
 
-commands("--timeout stops a command that runs too long, exit 3", async ({ cli, closeGate }) => {
+commands("--timeout stops a command that runs too long, exit 3", async ({ cli, closeGate, grantedPort }) => {
   closeGate();
-  const result = await corral(["run", "--timeout", "0.5", "cmdtool:stream", `http://127.0.0.1:${GRANTED_PORT}/gate`], cli);
+  const result = await corral(["run", "--timeout", "0.5", "cmdtool:stream", `http://127.0.0.1:${grantedPort}/gate`], cli);
   assert.is(result.code, 3, show(result));
   assert.match(result.stderr, /CORRAL_E_CALL_TIMEOUT: the command did not finish within 0\.5 s/);
 });

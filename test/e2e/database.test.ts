@@ -223,7 +223,7 @@ database("the plugin's pool is sized by limits.dbConnections, its role limited t
   assert.is(notes.database?.poolSize, 3, "plugins/notes/plugin.json says dbConnections 3");
   assert.ok(notes.database!.queries > 0, "query counters are kept");
   const role = await admin.query("select rolconnlimit from pg_roles where rolname = 'plugin_notes'");
-  assert.is(role.rows[0].rolconnlimit, 5, "CONNECTION LIMIT = pool size + 2");
+  assert.is(role.rows[0].rolconnlimit, 8, "CONNECTION LIMIT = two pools (a swap) + 2");
   assert.is(health.plugins.find((p) => p.name === "dbe2e-values")!.database?.poolSize, 5, "the default without dbConnections");
   const echo = health.plugins.find((p) => p.name === "dbe2e-badmig");
   assert.ok(echo, "the failed plugin is listed too");

@@ -1,9 +1,7 @@
-// End to end: a plugin reaches exactly what its manifest grants, and nothing else.
+// End to end: a plugin reaches exactly what its manifest grants, and its grants are visible.
+// Attacks on what it was not granted live in the hostile corpus (test/e2e/hostile/).
 import { createServer } from "node:http";
 import type { Server } from "node:http";
-import { mkdtemp, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { suite } from "uvu";
 import * as assert from "uvu/assert";
 import { startTestHost } from "../helpers/host.ts";
@@ -11,7 +9,7 @@ import type { TestHost } from "../helpers/host.ts";
 
 interface Attempt { ok: boolean; value?: string; error?: string }
 
-const isolation = suite<{ t: TestHost; granted: Server; other: Server; secretFile: string }>("isolation");
+const isolation = suite<{ t: TestHost; granted: Server; other: Server}>("isolation");
 
 function listenOn(port: number): Promise<Server> {
   const server = createServer((_req, res) => res.end("upstream says hi"));
@@ -21,9 +19,6 @@ function listenOn(port: number): Promise<Server> {
 isolation.before(async (ctx) => {
   ctx.granted = await listenOn(47391);
   ctx.other = await listenOn(0);
-  const dir = await mkdtemp(join(tmpdir(), "corral-secret-"));
-  ctx.secretFile = join(dir, "secret.json");
-  await writeFile(ctx.secretFile, JSON.stringify({ secret: "do not leak" }));
   ctx.t = await startTestHost({
     plugins: ["escape"],
     env: { CORRAL_TEST_GRANTED: "granted-value", CORRAL_TEST_SECRET: "secret-value" },
@@ -51,24 +46,6 @@ isolation("a granted file can be read", async ({ t }) => {
   assert.match(result.value!, /readable by grant/);
 });
 
-isolation("reading /etc/passwd is denied (Deno API and node:fs)", async ({ t }) => {
-  const direct = await probe(t, "/read-passwd");
-  assertDenied(direct, "Deno.readTextFileSync('/etc/passwd')");
-  assert.match(direct.error!, /NotCapable|read access|No such file/);
-  assertDenied(await probe(t, "/read-node-fs"), "node:fs readFileSync('/etc/passwd')");
-});
-
-isolation("a dynamic import() of a file outside the plugin folder fails", async ({ t, secretFile }) => {
-  const result = await probe(t, `/import-outside?path=${encodeURIComponent("file://" + secretFile)}`);
-  assertDenied(result, "import() of a JSON file outside the plugin");
-  assert.not.match(result.error ?? "", /do not leak/);
-  assertDenied(await probe(t, "/import-outside?path=file:///etc/hostname"), "import('/etc/hostname')");
-});
-
-isolation("writing a file is denied", async ({ t }) => {
-  assertDenied(await probe(t, "/write"), "Deno.writeTextFileSync");
-});
-
 isolation("fetch reaches the granted host:port and nothing else", async ({ t, other }) => {
   const granted = await probe(t, `/fetch?url=${encodeURIComponent("http://127.0.0.1:47391/")}`);
   assert.is(granted.ok, true, granted.error);
@@ -87,13 +64,6 @@ isolation("only granted environment variables exist, and only by name", async ({
   const other = await probe(t, "/env-other");
   assertDenied(other, "Deno.env.get of an ungranted variable");
   assertDenied(await probe(t, "/env-all"), "Deno.env.toObject()");
-});
-
-isolation("subprocesses, FFI and system info are denied", async ({ t }) => {
-  assertDenied(await probe(t, "/run"), "Deno.Command");
-  assertDenied(await probe(t, "/run-node"), "node:child_process");
-  assertDenied(await probe(t, "/ffi"), "Deno.dlopen");
-  assertDenied(await probe(t, "/sys"), "Deno.hostname");
 });
 
 isolation("the admin API shows every grant, and only with the admin token", async ({ t }) => {

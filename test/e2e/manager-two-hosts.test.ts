@@ -1,5 +1,5 @@
 // End to end: two hosts on one database follow each other's decisions within a second (LISTEN/
-// NOTIFY): disable and enable on A reach B; a version installed and activated on A, from a folder
+// NOTIFY): disable, enable and restart on A reach B; a version installed and activated on A, from a folder
 // B never sees, is served by B from the files stored in the database.
 import { randomBytes } from "node:crypto";
 import { cp, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
@@ -9,7 +9,7 @@ import { suite } from "uvu";
 import * as assert from "uvu/assert";
 import { eventually, FIXTURES, startTestHost } from "../helpers/host.ts";
 import type { TestHost } from "../helpers/host.ts";
-import { adminGet, adminPost, forgetManagerRows, openManagerAdmin } from "../helpers/manager.ts";
+import { adminGet, adminPost, forgetManagerRows, healthOf, openManagerAdmin } from "../helpers/manager.ts";
 
 const PLUGIN = "mgr-base";
 const test = suite("manager: two hosts");
@@ -24,6 +24,7 @@ test.after(async () => {
 });
 
 const status = async (t: TestHost) => (await fetch(`${t.url}/plugins/${PLUGIN}/`)).status;
+const processServing = async (t: TestHost) => (await (await fetch(`${t.url}/plugins/${PLUGIN}/`)).text()).split(" ")[2];
 const versionServed = async (t: TestHost) => (await (await fetch(`${t.url}/plugins/${PLUGIN}/`)).text()).split(" ")[1];
 
 test("disable, enable, install and activate on A reach B", async () => {
@@ -40,6 +41,14 @@ test("disable, enable, install and activate on A reach B", async () => {
 
   assert.is((await adminPost(a, `/plugins/${PLUGIN}/enable`, {})).status, 200);
   await eventually(async () => (await status(b)) === 200 || undefined, 5000, "B serves again after the enable on A");
+
+  // A restart is cluster-wide: the operator restarts "the plugin", every host's process is replaced.
+  const [beforeA, beforeB] = [await processServing(a), await processServing(b)];
+  const restarted = await adminPost(a, `/plugins/${PLUGIN}/restart`, {});
+  assert.is(restarted.status, 200, JSON.stringify(restarted.json));
+  assert.is.not(await processServing(a), beforeA, "A restarted its process");
+  await eventually(async () => (await processServing(b)) !== beforeB || undefined, 5000, "B restarts its process after the restart on A");
+  assert.is(healthOf(b, PLUGIN).restarts, 0, "by a swap, not a crash");
 
   // A new version in a folder only A's operator has; removed before it is activated.
   const source = await mkdtemp(join(tmpdir(), "corral-mgr-install-"));

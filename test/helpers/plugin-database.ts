@@ -11,9 +11,22 @@ export function openAdmin(suite: string): pg.Pool {
   return adminPool(requireDatabaseUrl(suite));
 }
 
-/** Drops each plugin's schema and role, so a suite starts from nothing (role names are server-wide). */
+/**
+ * Drops each plugin's schema and role, so a suite starts from nothing (role names are server-wide).
+ * When the role still owns objects in another database of the server (another worktree's suite
+ * ran the same plugin there), only this database's schema and grants go: the role is not ours to drop.
+ */
 export async function resetPluginDatabases(admin: pg.Pool, plugins: readonly string[]): Promise<void> {
-  for (const plugin of plugins) await dropPluginDatabase(admin, plugin);
+  for (const plugin of plugins) {
+    try {
+      await dropPluginDatabase(admin, plugin);
+    } catch (error) {
+      if ((error as { code?: string }).code !== "2BP01" || !/objects? in database/.test((error as { detail?: string }).detail ?? "")) throw error;
+      const { schema, role } = pluginDatabaseNames(plugin);
+      await admin.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+      await admin.query(`DROP OWNED BY "${role}"`);
+    }
+  }
 }
 
 /** The plugin's schema (= its role's name). */

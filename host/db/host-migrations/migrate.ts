@@ -7,12 +7,14 @@ import type { Logger } from "../../logger.ts";
 import { initial } from "./0001-initial.ts";
 import { manager } from "./0002-manager.ts";
 import { access } from "./0003-access.ts";
+import { managerRestart } from "./0004-manager-restart.ts";
 
 /** The host's migrations in order; a name, once shipped, never changes. */
 export const HOST_MIGRATIONS: Readonly<Record<string, Migration>> = Object.freeze({
   "0001-initial": initial,
   "0002-manager": manager,
   "0003-access": access,
+  "0004-manager-restart": managerRestart,
 });
 
 /** Where Kysely keeps its bookkeeping tables for the host: beside the host's tables. */

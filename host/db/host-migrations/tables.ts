@@ -18,6 +18,8 @@ export interface PluginsTable {
   disabled_reason: string | null;
   disabled_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
   disabled_with: string | null;
+  /** 0004-manager-restart: incremented by each (cluster-wide) restart; hosts restart when theirs is older. */
+  restart_generation: Generated<number>;
 }
 
 /** corral.plugin_versions: every version of a plugin the host has installed. */

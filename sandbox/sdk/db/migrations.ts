@@ -8,6 +8,7 @@
 import { Migrator, sql } from "kysely";
 import type { Kysely, MigrationResult, MigrationResultSet } from "kysely";
 import type { MigrateAction } from "../../../schemas/messages.ts";
+import { describeMigrationGap } from "../../../schemas/migration-gap.ts";
 import { MigrationError } from "./migration-error.ts";
 import type { PluginMigrations } from "../types.ts";
 
@@ -78,6 +79,7 @@ async function run(db: Kysely<unknown>, migrations: PluginMigrations, action: Mi
   if (action === "latest") {
     const upToDate = await allApplied(db, schema, Object.keys(migrations));
     if (upToDate !== undefined) return upToDate;
+    await refuseUnknownApplied(db, schema, Object.keys(migrations));
   }
   const migrator = new Migrator({
     db,
@@ -131,6 +133,26 @@ async function allApplied(db: Kysely<unknown>, schema: string, names: readonly s
   }
   if (applied.size !== names.length || !names.every((name) => applied.has(name))) return undefined;
   return { applied: [...names].sort(), pending: [], executed: [] };
+}
+
+/**
+ * Refuses, before anything runs, to migrate a database that has migrations applied which this
+ * version does not define (it is older than the database's schema). Kysely refuses too, naming
+ * one; this names them all and lists the version's own, in the wording the host reads back
+ * (schemas/migration-gap.ts).
+ */
+async function refuseUnknownApplied(db: Kysely<unknown>, schema: string, names: readonly string[]): Promise<void> {
+  let applied: string[];
+  try {
+    const { rows } = await sql<{ name: string }>`select name from ${sql.table(`${schema}.kysely_migration`)} order by name`.execute(db);
+    applied = rows.map((row) => row.name);
+  } catch {
+    return; // no migration table yet: nothing applied
+  }
+  const defined = new Set(names);
+  const missing = applied.filter((name) => !defined.has(name));
+  if (missing.length === 0) return;
+  throw new MigrationError(describeMigrationGap({ missing, defined: [...names].sort() }), missing[0], "");
 }
 
 /** Kysely's `migrateDown` silently skips a migration without `down`; say so instead. */
