@@ -96,7 +96,15 @@ export interface Manifest {
   readonly cache?: { readonly maxBytes: number };
   /** Entry files (relative to the plugin folder) the host bundles and minifies at load; empty when none. */
   readonly assets: readonly string[];
+  /**
+   * Host services beyond the sandbox the plugin may call (`"health"`); loaded manifests always
+   * have it (empty when none). Optional so manifests built in code need not name it.
+   */
+  readonly host?: readonly HostServiceGrant[];
 }
+
+/** The host services a manifest's `host` field may name. */
+export type HostServiceGrant = "health";
 
 /** A manifest with the places it names resolved on disk. */
 export interface LoadedManifest {
@@ -189,6 +197,7 @@ interface ManifestFile {
   commands?: Record<string, { description?: string }>;
   cache?: { maxBytes?: number };
   assets?: string[];
+  host?: HostServiceGrant[];
 }
 
 function withDefaults(file: ManifestFile): Manifest {
@@ -218,6 +227,7 @@ function withDefaults(file: ManifestFile): Manifest {
     commands: file.commands ?? {},
     ...(cache === undefined ? {} : { cache: { maxBytes: cache.maxBytes ?? 1024 * 1024 } }),
     assets: file.assets ?? [],
+    host: file.host ?? [],
   };
   return deepFreeze(manifest);
 }
