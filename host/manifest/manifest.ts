@@ -114,7 +114,15 @@ export interface Manifest {
   readonly idleTimeoutMs?: number;
   /** Default `{ min: 1, max: min }`. */
   readonly instances: ManifestInstances;
+  /**
+   * Host services beyond the sandbox the plugin may call (`"health"`); loaded manifests always
+   * have it (empty when none). Optional so manifests built in code need not name it.
+   */
+  readonly host?: readonly HostServiceGrant[];
 }
+
+/** The host services a manifest's `host` field may name. */
+export type HostServiceGrant = "health";
 
 /** A manifest with the places it names resolved on disk. */
 export interface LoadedManifest {
@@ -215,6 +223,7 @@ interface ManifestFile {
   lazy?: boolean;
   idleTimeoutMs?: number;
   instances?: Partial<ManifestInstances>;
+  host?: HostServiceGrant[];
 }
 
 function withDefaults(file: ManifestFile): Manifest {
@@ -246,6 +255,7 @@ function withDefaults(file: ManifestFile): Manifest {
     assets: file.assets ?? [],
     lazy: file.lazy ?? false,
     instances: { min: instances?.min ?? 1, max: instances?.max ?? instances?.min ?? 1 },
+    host: file.host ?? [],
   };
   return deepFreeze(manifest);
 }
