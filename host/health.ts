@@ -9,6 +9,7 @@ import type { EventsHealth } from "./events/host-events.ts";
 import type { HookHealth } from "./hooks/stats.ts";
 import type { CacheCounters, CacheReport } from "./http/middleware/response-cache.ts";
 import type { PluginHealth } from "./supervisor.ts";
+import type { UpdatesReport } from "./registry-client/update-check.ts";
 
 /** A plugin's entry: its supervisor's report and what the host's response cache did for it. */
 export type PluginReport = PluginHealth & { readonly responseCache?: CacheCounters };
@@ -31,6 +32,8 @@ export interface HealthReport {
   readonly hooks: readonly HookHealth[];
   /** Event and extension point counters (emitted, delivered, dropped, failed...). */
   readonly events?: EventsHealth;
+  /** The registry's last update check: newer compatible versions, and advisories covering installed versions (warnings). */
+  readonly updates?: UpdatesReport;
 }
 
 /** A valid plugin held back, not started and not mounted, because a plugin it needs cannot run. */
@@ -59,6 +62,7 @@ export function buildHealthReport(input: {
   hooks?: readonly HookHealth[];
   cache?: CacheStats;
   responseCache?: CacheReport;
+  updates?: UpdatesReport;
 }): HealthReport {
   const blocked = (input.blocked ?? []).map((b): BlockedPluginHealth =>
     ({ name: b.name, version: b.version, state: "blocked", blockedBy: b.blockedBy, chain: b.chain, code: b.code, failure: b.message }));
@@ -74,5 +78,6 @@ export function buildHealthReport(input: {
     hooks: input.hooks ?? [],
     ...(input.cache === undefined ? {} : { cache: input.cache }),
     ...(input.responseCache === undefined ? {} : { responseCache: input.responseCache }),
+    ...(input.updates === undefined ? {} : { updates: input.updates }),
   };
 }
