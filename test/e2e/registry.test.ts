@@ -7,7 +7,8 @@ import type { KeyObject } from "node:crypto";
 import { suite } from "uvu";
 import * as assert from "uvu/assert";
 import pg from "pg";
-import { createAccount } from "../../host/registry/accounts.ts";
+import { accountForToken, createAccount } from "../../host/registry/accounts.ts";
+import { runCli } from "../../host/cli/dispatch.ts";
 import { startRegistry } from "../../host/registry/start-registry.ts";
 import type { RunningRegistry } from "../../host/registry/start-registry.ts";
 import { RegistryClient } from "../../host/registry-client/registry-client.ts";
@@ -260,6 +261,24 @@ test("the browse page renders in Chromium with user text escaped", async (ctx) =
   } finally {
     await browser.close();
   }
+});
+
+test("corral registry account creates an account whose token the registry accepts; --help and usage errors", async (ctx) => {
+  const out: string[] = [];
+  const err: string[] = [];
+  const context = {
+    stdout: { write: (s: string) => out.push(s) }, stderr: { write: (s: string) => err.push(s) },
+    env: { DATABASE_URL }, cwd: process.cwd(), signal: new AbortController().signal,
+  } as unknown as Parameters<typeof runCli>[1];
+  assert.is(await runCli(["registry", "account", "reg-cli", "--role", "reviewer"], context), 0);
+  const token = out.join("").trim();
+  assert.equal(await accountForToken(ctx.registry.db, token), { id: (await accountForToken(ctx.registry.db, token))!.id, name: "reg-cli", role: "reviewer" });
+  assert.is(await runCli(["registry", "account", "reg-cli"], context), 3, "the name is taken");
+  assert.match(err.join(""), /CORRAL_E_REGISTRY_CONFLICT/);
+  assert.is(await runCli(["registry", "--port", "many"], context), 2);
+  out.length = 0;
+  assert.is(await runCli(["registry", "--help"], context), 0);
+  assert.match(out.join(""), /corral registry account <name>/);
 });
 
 test.run();
