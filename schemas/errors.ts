@@ -125,6 +125,8 @@ export const ErrorCode = {
   PROFILE_INVALID: "CORRAL_E_PROFILE_INVALID",
   /** A request the host refuses before routing: more than one Host header, or a NUL (%00) in its path. */
   BAD_REQUEST: "CORRAL_E_BAD_REQUEST",
+  /** The plugin has limits.maxConcurrent requests in flight and its queue (limits.maxQueue) is full, or a request waited its whole timeout there. */
+  PLUGIN_BUSY: "CORRAL_E_PLUGIN_BUSY",
   /** Registry: no publisher token, or one the registry does not know (`Authorization: Bearer <token>`). */
   REGISTRY_AUTH: "CORRAL_E_REGISTRY_AUTH",
   /** Registry: the account's role may not do that (reviewers set review status, owners publish their own plugins). */
