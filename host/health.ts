@@ -10,6 +10,7 @@ import type { HookHealth } from "./hooks/stats.ts";
 import type { CacheCounters, CacheReport } from "./http/middleware/response-cache.ts";
 import type { PluginHealth } from "./supervisor.ts";
 import type { PoolHealthFields } from "./instances/instance-pool.ts";
+import type { UpdatesReport } from "./registry-client/update-check.ts";
 
 /**
  * A plugin's entry: its report (with its instance pool's limits, instances, queue and counters)
@@ -35,6 +36,8 @@ export interface HealthReport {
   readonly hooks: readonly HookHealth[];
   /** Event and extension point counters (emitted, delivered, dropped, failed...). */
   readonly events?: EventsHealth;
+  /** The registry's last update check: newer compatible versions, and advisories covering installed versions (warnings). */
+  readonly updates?: UpdatesReport;
 }
 
 /** A valid plugin held back, not started and not mounted, because a plugin it needs cannot run. */
@@ -63,6 +66,7 @@ export function buildHealthReport(input: {
   hooks?: readonly HookHealth[];
   cache?: CacheStats;
   responseCache?: CacheReport;
+  updates?: UpdatesReport;
 }): HealthReport {
   const blocked = (input.blocked ?? []).map((b): BlockedPluginHealth =>
     ({ name: b.name, version: b.version, state: "blocked", blockedBy: b.blockedBy, chain: b.chain, code: b.code, failure: b.message }));
@@ -78,5 +82,6 @@ export function buildHealthReport(input: {
     hooks: input.hooks ?? [],
     ...(input.cache === undefined ? {} : { cache: input.cache }),
     ...(input.responseCache === undefined ? {} : { responseCache: input.responseCache }),
+    ...(input.updates === undefined ? {} : { updates: input.updates }),
   };
 }
