@@ -3,6 +3,7 @@
  * grants, plus the folders that could not be loaded and why.
  */
 import type { CacheStats } from "./cache/host-cache.ts";
+import type { RouteRolesReport } from "./access/route-roles.ts";
 import type { InvalidPlugin } from "./discovery.ts";
 import type { BlockedPlugin } from "./plugins/resolve-load-order.ts";
 import type { EventsHealth } from "./events/host-events.ts";
@@ -31,6 +32,8 @@ export interface HealthReport {
   readonly hooks: readonly HookHealth[];
   /** Event and extension point counters (emitted, delivered, dropped, failed...). */
   readonly events?: EventsHealth;
+  /** Route roles: the granted identity providers, the refused asks, each plugin's access rules. */
+  readonly access?: RouteRolesReport;
 }
 
 /** A valid plugin held back, not started and not mounted, because a plugin it needs cannot run. */
@@ -59,6 +62,7 @@ export function buildHealthReport(input: {
   hooks?: readonly HookHealth[];
   cache?: CacheStats;
   responseCache?: CacheReport;
+  access?: RouteRolesReport;
 }): HealthReport {
   const blocked = (input.blocked ?? []).map((b): BlockedPluginHealth =>
     ({ name: b.name, version: b.version, state: "blocked", blockedBy: b.blockedBy, chain: b.chain, code: b.code, failure: b.message }));
@@ -74,5 +78,6 @@ export function buildHealthReport(input: {
     hooks: input.hooks ?? [],
     ...(input.cache === undefined ? {} : { cache: input.cache }),
     ...(input.responseCache === undefined ? {} : { responseCache: input.responseCache }),
+    ...(input.access === undefined ? {} : { access: input.access }),
   };
 }

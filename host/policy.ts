@@ -47,6 +47,16 @@ export interface HostPolicy {
   readonly http: HttpPolicy;
   /** Liveness pings of ready plugins (host/monitoring/). */
   readonly monitoring: MonitoringPolicy;
+  /** Which plugins the host trusts to say who the user is (docs/security.md, "Route roles"). */
+  readonly identity: IdentityPolicy;
+}
+
+/**
+ * The plugins whose `locals.identity` the host trusts for route roles. Empty by default: a
+ * plugin's manifest asks (`providesIdentity`), the operator grants by listing it here.
+ */
+export interface IdentityPolicy {
+  readonly providers: readonly string[];
 }
 
 /** How often the host pings each ready plugin, and how long a pong may take. */
@@ -79,6 +89,7 @@ export function defaultPolicy(): HostPolicy {
     startTimeoutMs: 10_000,
     http: defaultHttpPolicy(),
     monitoring: { pingIntervalMs: 10_000, pingTimeoutMs: 2_000 },
+    identity: { providers: [] },
   });
 }
 
@@ -124,6 +135,7 @@ export async function loadPolicy(file?: string): Promise<HostPolicy> {
     startTimeoutMs: given.startTimeoutMs ?? base.startTimeoutMs,
     http: resolveHttpPolicy(given.http),
     monitoring: { ...base.monitoring, ...given.monitoring },
+    identity: { ...base.identity, ...given.identity },
   };
   const inconsistent = checkDefaultsWithinCeilings(policy);
   if (inconsistent.length > 0) {
@@ -292,6 +304,7 @@ interface PolicyFile {
   startTimeoutMs?: number;
   http?: HttpPolicyFile;
   monitoring?: Partial<MonitoringPolicy>;
+  identity?: { providers?: string[] };
 }
 
 function integer(min: number, max: number, unit: string, description: string): Record<string, unknown> {
@@ -362,6 +375,17 @@ const POLICY_FILE_SCHEMA = {
       properties: {
         pingIntervalMs: integer(100, 3_600_000, "milliseconds", "How often each ready plugin is pinged."),
         pingTimeoutMs: integer(10, 60_000, "milliseconds", "How long a pong may take before the ping counts as missed."),
+      },
+    },
+    identity: {
+      description: "Plugins trusted to say who the user is (locals.identity), for route roles.",
+      type: "object", additionalProperties: false, [EXPECTED_KEYWORD]: "an object {\"providers\"?}",
+      properties: {
+        providers: {
+          description: "Names of plugins whose manifest says providesIdentity and whose locals.identity the host trusts.",
+          type: "array", uniqueItems: true, [EXPECTED_KEYWORD]: "an array of plugin names like [\"auth\"]",
+          items: { type: "string", pattern: "^[a-z][a-z0-9-]*$", [EXPECTED_KEYWORD]: "a plugin name like \"auth\"" },
+        },
       },
     },
   },

@@ -125,6 +125,10 @@ export const ErrorCode = {
   PROFILE_INVALID: "CORRAL_E_PROFILE_INVALID",
   /** A request the host refuses before routing: more than one Host header, or a NUL (%00) in its path. */
   BAD_REQUEST: "CORRAL_E_BAD_REQUEST",
+  /** A route the plugin's manifest guards with `access` roles was asked for without a signed-in user. */
+  ACCESS_UNAUTHENTICATED: "CORRAL_E_ACCESS_UNAUTHENTICATED",
+  /** The signed-in user has none of the roles the plugin's `access` rule names for that route. */
+  ACCESS_FORBIDDEN: "CORRAL_E_ACCESS_FORBIDDEN",
 } as const;
 
 /** One of the values of {@linkcode ErrorCode}. */

@@ -72,6 +72,14 @@ export interface ManifestExtensionPoint {
   readonly timeoutMs: number;
 }
 
+/** One route-role rule (see `Manifest.access`): who may reach a path under the plugin's mount. */
+export interface ManifestAccessRule {
+  /** Relative to the mount: exact ("/stats") or a prefix ending in "/*" ("/admin/*"). */
+  readonly path: string;
+  /** A signed-in user needs at least one of them. */
+  readonly roles: readonly string[];
+}
+
 /** A valid plugin.json with its defaults applied. Frozen, all the way down. */
 export interface Manifest {
   readonly name: string;
@@ -96,6 +104,10 @@ export interface Manifest {
   readonly cache?: { readonly maxBytes: number };
   /** Entry files (relative to the plugin folder) the host bundles and minifies at load; empty when none. */
   readonly assets: readonly string[];
+  /** Route roles the host enforces before the plugin sees a request; empty when none. */
+  readonly access?: readonly ManifestAccessRule[];
+  /** Present when the plugin asks to provide identity (the policy must grant it: identity.providers). */
+  readonly providesIdentity?: { readonly loginPath?: string };
 }
 
 /** A manifest with the places it names resolved on disk. */
@@ -189,6 +201,8 @@ interface ManifestFile {
   commands?: Record<string, { description?: string }>;
   cache?: { maxBytes?: number };
   assets?: string[];
+  access?: ManifestAccessRule[];
+  providesIdentity?: { loginPath?: string };
 }
 
 function withDefaults(file: ManifestFile): Manifest {
@@ -218,6 +232,7 @@ function withDefaults(file: ManifestFile): Manifest {
     commands: file.commands ?? {},
     ...(cache === undefined ? {} : { cache: { maxBytes: cache.maxBytes ?? 1024 * 1024 } }),
     assets: file.assets ?? [],
+    access: file.access ?? [],
   };
   return deepFreeze(manifest);
 }
