@@ -23,4 +23,4 @@ adminPage.get("/", async (c) => {
 });
 
 /** The notes entry of the admin menu (extension point `admin.pages` of plugins/admin). */
-export const adminMenuEntry = () => ({ title: "Notes statistics", href: "/plugins/notes/admin/", roles: ["admin"] });
+export const adminMenuEntry = () => ({ title: "Notes statistics", href: "/plugins/notes/admin", roles: ["admin"] });
