@@ -2,7 +2,7 @@
 import { pathToFileURL } from "node:url";
 import { join, relative, isAbsolute, sep } from "node:path";
 import { CorralError, ErrorCode } from "../schemas/errors.ts";
-import type { LoadedManifest } from "./manifest/manifest.ts";
+import type { LoadedManifest, Manifest } from "./manifest/manifest.ts";
 import { isLoopbackHost, netGrantRefusal, parseNetAddress, parseNetPattern } from "./policy.ts";
 import type { HostPolicy, PolicyDefaults, PolicyLimits } from "./policy.ts";
 
@@ -133,7 +133,7 @@ function decideGrants(loaded: LoadedManifest, policy: HostPolicy): Omit<Grants, 
   const { manifest } = loaded;
   const problems: string[] = [];
 
-  const limit = (field: keyof PolicyDefaults, ceilingName: keyof PolicyLimits) => {
+  const limit = (field: keyof PolicyDefaults & keyof Manifest["limits"], ceilingName: keyof PolicyLimits) => {
     const asked = manifest.limits[field];
     const ceiling = policy.limits[ceilingName];
     if (asked === undefined) return policy.defaults[field];

@@ -125,6 +125,8 @@ export const ErrorCode = {
   PROFILE_INVALID: "CORRAL_E_PROFILE_INVALID",
   /** A request the host refuses before routing: more than one Host header, or a NUL (%00) in its path. */
   BAD_REQUEST: "CORRAL_E_BAD_REQUEST",
+  /** The plugin has limits.maxConcurrent requests in flight and its queue (limits.maxQueue) is full, or a request waited its whole timeout there. */
+  PLUGIN_BUSY: "CORRAL_E_PLUGIN_BUSY",
   /** A route the plugin's manifest guards with `access` roles was asked for without a signed-in user. */
   ACCESS_UNAUTHENTICATED: "CORRAL_E_ACCESS_UNAUTHENTICATED",
   /** The signed-in user has none of the roles the plugin's `access` rule names for that route. */

@@ -112,7 +112,8 @@ export function createApp(deps: AppDependencies): Hono<{ Bindings: HostBindings 
     const plugin = deps.health().plugins.find((p) => p.name === c.req.param("name"));
     if (plugin === undefined) return sendError(c.env, notFound(c.req.param("name")));
     const history = deps.monitor?.lookup(plugin.name)?.history();
-    return c.json(history === undefined ? plugin : { ...plugin, history }, plugin.state === "ready" ? 200 : 503);
+    // An idle (lazy, unloaded) plugin is healthy: its next request starts it.
+    return c.json(history === undefined ? plugin : { ...plugin, history }, plugin.state === "ready" || plugin.state === "idle" ? 200 : 503);
   });
 
   const adminOptions = adminRouterOptions(deps.adminToken, deps.access, deps.log);

@@ -36,6 +36,7 @@ const STATUS_BY_CODE: Partial<Record<ErrorCodeValue, number>> = {
   [ErrorCode.INSPECTOR_FAILED]: 502,
   [ErrorCode.PROFILE_INVALID]: 400,
   [ErrorCode.BAD_REQUEST]: 400,
+  [ErrorCode.PLUGIN_BUSY]: 503,
   [ErrorCode.ACCESS_UNAUTHENTICATED]: 401,
   [ErrorCode.ACCESS_FORBIDDEN]: 403,
 };

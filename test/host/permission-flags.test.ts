@@ -39,7 +39,7 @@ function loaded(asked: Asked = {}): LoadedManifest {
       permissions: { net: asked.net ?? [], read, env: asked.env ?? [] },
       limits: asked.limits ?? {}, database: false, config: {},
       globalHooks: {}, events: { emits: [], subscribes: [], queueSize: 100 }, extensionPoints: {}, contributes: [], commands: {},
-      assets: [],
+      assets: [], lazy: false, instances: { min: 1, max: 1 },
     },
     dir: DIR,
     file: "plugins/hello/plugin.json",
