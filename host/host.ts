@@ -50,6 +50,7 @@ import { resolveRuntimePaths } from "./runtime-paths.ts";
 import { runtimeDenies } from "./runtime-denies.ts";
 import { assertHostApi } from "./manifest/host-api.ts";
 import { ServiceRegistry } from "./services/registry.ts";
+import { registerHostHealthService } from "./services/host-health-service.ts";
 import { StaticCatalog } from "./static/catalog.ts";
 import { createHostTemplates } from "./templates/host-templates.ts";
 import { uninstallPlugin } from "./uninstall.ts";
@@ -145,6 +146,8 @@ export async function startHost(config: HostConfig): Promise<RunningHost> {
   const events = createHostEvents({ services, plugins: supervisors, log });
   const cache = new HostCache({ maxBytes: config.cacheMaxBytes ?? DEFAULT_CACHE_MAX_BYTES });
   registerCacheServices(services, cache);
+  // host.health: the /health report for plugins granted "host": ["health"] (a monitoring page).
+  registerHostHealthService(services, { health: () => health(), series: telemetry.series });
   const invalid: InvalidPlugin[] = [];
   const blocked = new Map<string, BlockedPlugin>();
   const refusedAtSetup = new Map<string, string>();

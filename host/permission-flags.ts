@@ -35,6 +35,11 @@ export interface Grants {
   readonly timeoutMs: number;
   readonly maxBodyBytes: number;
   readonly isolation: "namespace" | "none";
+  /**
+   * Host services beyond the sandbox (manifest `host`, e.g. "health"); shown in /health with the
+   * rest. Always set by buildLaunchPlan; optional so grants built in code need not name it.
+   */
+  readonly host?: readonly string[];
 }
 
 /** Everything needed to spawn the plugin: `spawn(command, args, { env })`. */
@@ -180,7 +185,7 @@ function decideGrants(loaded: LoadedManifest, policy: HostPolicy): Omit<Grants, 
   }
   return {
     net: Object.freeze(net), read: Object.freeze([...loaded.readPaths]), env: Object.freeze(env),
-    memoryMb, timeoutMs, maxBodyBytes,
+    memoryMb, timeoutMs, maxBodyBytes, host: Object.freeze([...(manifest.host ?? [])]),
   };
 }
 

@@ -122,11 +122,19 @@ export interface Manifest {
   readonly idleTimeoutMs?: number;
   /** Default `{ min: 1, max: min }`. */
   readonly instances: ManifestInstances;
+  /**
+   * Host services beyond the sandbox the plugin may call (`"health"`); loaded manifests always
+   * have it (empty when none). Optional so manifests built in code need not name it.
+   */
+  readonly host?: readonly HostServiceGrant[];
   /** Route roles the host enforces before the plugin sees a request; empty when none. */
   readonly access?: readonly ManifestAccessRule[];
   /** Present when the plugin asks to provide identity (the policy must grant it: identity.providers). */
   readonly providesIdentity?: { readonly loginPath?: string };
 }
+
+/** The host services a manifest's `host` field may name. */
+export type HostServiceGrant = "health";
 
 /** A manifest with the places it names resolved on disk. */
 export interface LoadedManifest {
@@ -227,6 +235,7 @@ interface ManifestFile {
   lazy?: boolean;
   idleTimeoutMs?: number;
   instances?: Partial<ManifestInstances>;
+  host?: HostServiceGrant[];
   access?: ManifestAccessRule[];
   providesIdentity?: { loginPath?: string };
 }
@@ -260,6 +269,7 @@ function withDefaults(file: ManifestFile): Manifest {
     assets: file.assets ?? [],
     lazy: file.lazy ?? false,
     instances: { min: instances?.min ?? 1, max: instances?.max ?? instances?.min ?? 1 },
+    host: file.host ?? [],
     access: file.access ?? [],
   };
   return deepFreeze(manifest);
