@@ -11,6 +11,7 @@ import type { HookHealth } from "./hooks/stats.ts";
 import type { CacheCounters, CacheReport } from "./http/middleware/response-cache.ts";
 import type { PluginHealth } from "./supervisor.ts";
 import type { PoolHealthFields } from "./instances/instance-pool.ts";
+import type { UpdatesReport } from "./registry-client/update-check.ts";
 
 /**
  * A plugin's entry: its report (with its instance pool's limits, instances, queue and counters)
@@ -36,6 +37,8 @@ export interface HealthReport {
   readonly hooks: readonly HookHealth[];
   /** Event and extension point counters (emitted, delivered, dropped, failed...). */
   readonly events?: EventsHealth;
+  /** The registry's last update check: newer compatible versions, and advisories covering installed versions (warnings). */
+  readonly updates?: UpdatesReport;
   /** Route roles: the granted identity providers, the refused asks, each plugin's access rules. */
   readonly access?: RouteRolesReport;
 }
@@ -66,6 +69,7 @@ export function buildHealthReport(input: {
   hooks?: readonly HookHealth[];
   cache?: CacheStats;
   responseCache?: CacheReport;
+  updates?: UpdatesReport;
   access?: RouteRolesReport;
 }): HealthReport {
   const blocked = (input.blocked ?? []).map((b): BlockedPluginHealth =>
@@ -82,6 +86,7 @@ export function buildHealthReport(input: {
     hooks: input.hooks ?? [],
     ...(input.cache === undefined ? {} : { cache: input.cache }),
     ...(input.responseCache === undefined ? {} : { responseCache: input.responseCache }),
+    ...(input.updates === undefined ? {} : { updates: input.updates }),
     ...(input.access === undefined ? {} : { access: input.access }),
   };
 }

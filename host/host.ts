@@ -56,6 +56,8 @@ import { createHostTemplates } from "./templates/host-templates.ts";
 import { uninstallPlugin } from "./uninstall.ts";
 import type { PluginState, RestartPolicy } from "./supervisor.ts";
 import { HOST_VERSION } from "./version.ts";
+import { RegistryClient } from "./registry-client/registry-client.ts";
+import { checkIntervalFromEnv, UpdateChecker } from "./registry-client/update-check.ts";
 
 export interface HostConfig {
   readonly port: number;
@@ -203,6 +205,12 @@ export async function startHost(config: HostConfig): Promise<RunningHost> {
     dataDir: config.dataDir,
     isStopping: () => stopping,
   });
+  // CORRAL_REGISTRY_URL: check the registry for newer compatible versions and advisories (docs/registry.md).
+  const registryUrl = config.env.CORRAL_REGISTRY_URL;
+  const updates = registryUrl === undefined || registryUrl === "" ? undefined : new UpdateChecker({
+    client: new RegistryClient({ url: registryUrl }), hostVersion: HOST_VERSION, intervalMs: checkIntervalFromEnv(config.env), log,
+    installed: () => [...supervisors.values()].map((s) => ({ name: s.name, version: s.health().version })),
+  });
   const health = () => buildHealthReport({
     version: HOST_VERSION,
     startedAt,
@@ -214,6 +222,7 @@ export async function startHost(config: HostConfig): Promise<RunningHost> {
     hooks: hooks.health(),
     cache: cache.stats(),
     responseCache: responseCache.report(),
+    ...(updates === undefined ? {} : { updates: updates.report() }),
     access: routeRoles.report(),
   });
   const admin = await loadAdminToken(config.dataDir, config.env);
@@ -241,6 +250,7 @@ export async function startHost(config: HostConfig): Promise<RunningHost> {
     log,
     operations: manager,
     isStarted: () => startedAll,
+    ...(updates === undefined ? {} : { updates: { report: () => updates.report(), checkNow: () => updates.checkNow() } }),
     monitor: {
       lookup: (name) => supervisors.get(name),
       storedHistory: (name, limit) => stateHistory.list(name, limit),
@@ -343,6 +353,7 @@ export async function startHost(config: HostConfig): Promise<RunningHost> {
     await listener.start();
     await manager.loadInstalledElsewhere();
     void manager.learnAllMigrations();
+    if (!stopping) updates?.start();
     for (const plugin of supervisors.values()) watcher?.watch(plugin.name, plugin.dir);
   });
 
@@ -350,6 +361,7 @@ export async function startHost(config: HostConfig): Promise<RunningHost> {
   const close = (reason: string) => {
     closing ??= (async () => {
       stopping = true;
+      updates?.stop();
       templates.close();
       watcher?.close();
       await listener.close();

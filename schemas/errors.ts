@@ -127,6 +127,20 @@ export const ErrorCode = {
   BAD_REQUEST: "CORRAL_E_BAD_REQUEST",
   /** The plugin has limits.maxConcurrent requests in flight and its queue (limits.maxQueue) is full, or a request waited its whole timeout there. */
   PLUGIN_BUSY: "CORRAL_E_PLUGIN_BUSY",
+  /** Registry: no publisher token, or one the registry does not know (`Authorization: Bearer <token>`). */
+  REGISTRY_AUTH: "CORRAL_E_REGISTRY_AUTH",
+  /** Registry: the account's role may not do that (reviewers set review status, owners publish their own plugins). */
+  REGISTRY_FORBIDDEN: "CORRAL_E_REGISTRY_FORBIDDEN",
+  /** Registry: a request field is missing or malformed (the message names it and what was expected). */
+  REGISTRY_INVALID: "CORRAL_E_REGISTRY_INVALID",
+  /** Registry: no such plugin, version, thread or advisory. */
+  REGISTRY_NOT_FOUND: "CORRAL_E_REGISTRY_NOT_FOUND",
+  /** Registry: that version is published already; a published version never changes (publish a new one). */
+  REGISTRY_CONFLICT: "CORRAL_E_REGISTRY_CONFLICT",
+  /** Registry: a publish without a signature, or one that does not verify against the given public key. */
+  REGISTRY_SIGNATURE: "CORRAL_E_REGISTRY_SIGNATURE",
+  /** Host side: the registry (CORRAL_REGISTRY_URL) could not be reached or answered something unusable. */
+  REGISTRY_UNREACHABLE: "CORRAL_E_REGISTRY_UNREACHABLE",
   /** A route the plugin's manifest guards with `access` roles was asked for without a signed-in user. */
   ACCESS_UNAUTHENTICATED: "CORRAL_E_ACCESS_UNAUTHENTICATED",
   /** The signed-in user has none of the roles the plugin's `access` rule names for that route. */

@@ -11,8 +11,9 @@ import { commands } from "./commands.ts";
 import { run } from "./run.ts";
 import { profile } from "./profile.ts";
 import { debug } from "./debug.ts";
+import { registry } from "./registry.ts";
 
-const SUBCOMMANDS: readonly CliCommand[] = [run, commands, profile, debug];
+const SUBCOMMANDS: readonly CliCommand[] = [run, commands, profile, debug, registry];
 
 function help(): string {
   const width = Math.max(...SUBCOMMANDS.map((c) => c.name.length));

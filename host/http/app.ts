@@ -26,6 +26,9 @@ import { monitorRoutes } from "./admin/monitor-routes.ts";
 import type { MonitorRoutesDependencies } from "./admin/monitor-routes.ts";
 import { readiness } from "../monitoring/readiness.ts";
 import { forward } from "./forward.ts";
+import { updatesRoutes } from "./admin/updates-routes.ts";
+import type { UpdatesSource } from "./admin/updates-routes.ts";
+import { NO_REGISTRY } from "../registry-client/update-check.ts";
 import type { SupervisorLookup } from "./forward.ts";
 import { type ErrorResponder, jsonErrors } from "../templates/error-pages.ts";
 import type { HostBindings } from "./middleware/host-middleware.ts";
@@ -58,6 +61,8 @@ export interface AppDependencies {
   readonly monitor?: MonitorRoutesDependencies;
   /** Whether every plugin has had its first start (host.started resolved), for /health/ready. */
   readonly isStarted?: () => boolean;
+  /** The registry's update notifications (host/registry-client/); GET /admin/updates answers "no registry" when missing. */
+  readonly updates?: UpdatesSource;
 }
 
 /** The host's routes; serve them through HostMiddleware.wrap(app.fetch), which sets `c.env.exchange`. */
@@ -124,6 +129,7 @@ export function createApp(deps: AppDependencies): Hono<{ Bindings: HostBindings 
     ...adminAccessRoutes(deps.access, deps.health),
     ...(deps.telemetry === undefined ? [] : [metricsRoutes({ series: deps.telemetry.series, health: deps.health })]),
     ...(deps.monitor === undefined ? [] : [monitorRoutes(deps.monitor)]),
+    updatesRoutes(deps.updates ?? { report: () => NO_REGISTRY }),
   ]));
   const metrics = deps.telemetry === undefined ? undefined : metricsEndpoint(deps.telemetry.metrics, deps.telemetry.metricsAccess, authenticate);
   if (metrics !== undefined) app.route("/metrics", metrics);

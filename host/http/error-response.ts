@@ -37,6 +37,13 @@ const STATUS_BY_CODE: Partial<Record<ErrorCodeValue, number>> = {
   [ErrorCode.PROFILE_INVALID]: 400,
   [ErrorCode.BAD_REQUEST]: 400,
   [ErrorCode.PLUGIN_BUSY]: 503,
+  [ErrorCode.REGISTRY_AUTH]: 401,
+  [ErrorCode.REGISTRY_FORBIDDEN]: 403,
+  [ErrorCode.REGISTRY_INVALID]: 400,
+  [ErrorCode.REGISTRY_NOT_FOUND]: 404,
+  [ErrorCode.REGISTRY_CONFLICT]: 409,
+  [ErrorCode.REGISTRY_SIGNATURE]: 422,
+  [ErrorCode.REGISTRY_UNREACHABLE]: 502,
   [ErrorCode.ACCESS_UNAUTHENTICATED]: 401,
   [ErrorCode.ACCESS_FORBIDDEN]: 403,
 };
