@@ -3,6 +3,7 @@
  * grants, plus the folders that could not be loaded and why.
  */
 import type { CacheStats } from "./cache/host-cache.ts";
+import type { RouteRolesReport } from "./access/route-roles.ts";
 import type { InvalidPlugin } from "./discovery.ts";
 import type { BlockedPlugin } from "./plugins/resolve-load-order.ts";
 import type { EventsHealth } from "./events/host-events.ts";
@@ -38,6 +39,8 @@ export interface HealthReport {
   readonly events?: EventsHealth;
   /** The registry's last update check: newer compatible versions, and advisories covering installed versions (warnings). */
   readonly updates?: UpdatesReport;
+  /** Route roles: the granted identity providers, the refused asks, each plugin's access rules. */
+  readonly access?: RouteRolesReport;
 }
 
 /** A valid plugin held back, not started and not mounted, because a plugin it needs cannot run. */
@@ -67,6 +70,7 @@ export function buildHealthReport(input: {
   cache?: CacheStats;
   responseCache?: CacheReport;
   updates?: UpdatesReport;
+  access?: RouteRolesReport;
 }): HealthReport {
   const blocked = (input.blocked ?? []).map((b): BlockedPluginHealth =>
     ({ name: b.name, version: b.version, state: "blocked", blockedBy: b.blockedBy, chain: b.chain, code: b.code, failure: b.message }));
@@ -83,5 +87,6 @@ export function buildHealthReport(input: {
     ...(input.cache === undefined ? {} : { cache: input.cache }),
     ...(input.responseCache === undefined ? {} : { responseCache: input.responseCache }),
     ...(input.updates === undefined ? {} : { updates: input.updates }),
+    ...(input.access === undefined ? {} : { access: input.access }),
   };
 }

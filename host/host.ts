@@ -25,6 +25,7 @@ import { AuditLog } from "./admin/audit-log.ts";
 import { LogRing } from "./admin/log-ring.ts";
 import { LOGIN_MAX_FAILURES, LOGIN_WINDOW_MS, LoginLimiter } from "./admin/login-limiter.ts";
 import { GlobalHooks } from "./hooks/global-hooks.ts";
+import { RouteRoles } from "./access/route-roles.ts";
 import { createApp } from "./http/app.ts";
 import { HostMiddleware } from "./http/middleware/host-middleware.ts";
 import { ResponseCache } from "./http/middleware/response-cache.ts";
@@ -157,10 +158,15 @@ export async function startHost(config: HostConfig): Promise<RunningHost> {
   let stopping = false;
 
   // Plugins' global request hooks; configured once every plugin is loaded.
-  const hooks = new GlobalHooks({ lookup: (name) => supervisors.get(name), log });
+  const routeRoles = new RouteRoles(log);
+  const hooks = new GlobalHooks({ lookup: (name) => supervisors.get(name), log, mayProvideIdentity: (name) => routeRoles.mayProvideIdentity(name) });
   const responseCache = new ResponseCache(basePolicy.http.responseCache);
   /** Global hooks follow every managed plugin's manifest (a disabled plugin's beforeRequest fails closed). */
-  const configureHooks = () => hooks.configure([...supervisors.values()].map((s) => s.manifest));
+  const configureHooks = () => {
+    hooks.configure([...supervisors.values()].map((s) => s.manifest));
+    // Route roles and identity grants follow the same manifests (host/access/).
+    routeRoles.configure([...supervisors.values()].map((s) => s.manifest), basePolicy.identity);
+  };
   const managerStore = new ManagerStore(hostDb.adminPool);
   let factory: DeploymentFactory | undefined;
   /** A plugin's state change, with when and why: watchers, events, caches, the database's record and history. */
@@ -217,6 +223,7 @@ export async function startHost(config: HostConfig): Promise<RunningHost> {
     cache: cache.stats(),
     responseCache: responseCache.report(),
     ...(updates === undefined ? {} : { updates: updates.report() }),
+    access: routeRoles.report(),
   });
   const admin = await loadAdminToken(config.dataDir, config.env);
   // Each plugin's recent log records, for the admin API's logs and the dashboard's recent errors.
@@ -236,6 +243,7 @@ export async function startHost(config: HostConfig): Promise<RunningHost> {
     isShuttingDown: () => stopping,
     errorPage: templates.errorPage,
     hooks,
+    routeRoles,
     telemetry,
     adminToken: admin.token,
     access,

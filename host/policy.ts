@@ -67,6 +67,16 @@ export interface HostPolicy {
   readonly monitoring: MonitoringPolicy;
   /** Lazy loading forced by the host, and when extra instances start and stop (host/instances/). */
   readonly scaling: ScalingPolicy;
+  /** Which plugins the host trusts to say who the user is (docs/security.md, "Route roles"). */
+  readonly identity: IdentityPolicy;
+}
+
+/**
+ * The plugins whose `locals.identity` the host trusts for route roles. Empty by default: a
+ * plugin's manifest asks (`providesIdentity`), the operator grants by listing it here.
+ */
+export interface IdentityPolicy {
+  readonly providers: readonly string[];
 }
 
 /** How often the host pings each ready plugin, and how long a pong may take. */
@@ -106,6 +116,7 @@ export function defaultPolicy(): HostPolicy {
     http: defaultHttpPolicy(),
     monitoring: { pingIntervalMs: 10_000, pingTimeoutMs: 2_000 },
     scaling: defaultScalingPolicy(),
+    identity: { providers: [] },
   });
 }
 
@@ -152,6 +163,7 @@ export async function loadPolicy(file?: string): Promise<HostPolicy> {
     http: resolveHttpPolicy(given.http),
     monitoring: { ...base.monitoring, ...given.monitoring },
     scaling: { ...base.scaling, ...given.scaling },
+    identity: { ...base.identity, ...given.identity },
   };
   const inconsistent = checkDefaultsWithinCeilings(policy);
   if (inconsistent.length > 0) {
@@ -322,6 +334,7 @@ interface PolicyFile {
   http?: HttpPolicyFile;
   monitoring?: Partial<MonitoringPolicy>;
   scaling?: Partial<ScalingPolicy>;
+  identity?: { providers?: string[] };
 }
 
 function integer(min: number, max: number, unit: string, description: string): Record<string, unknown> {
@@ -406,6 +419,17 @@ const POLICY_FILE_SCHEMA = {
       },
     },
     scaling: SCALING_POLICY_SCHEMA,
+    identity: {
+      description: "Plugins trusted to say who the user is (locals.identity), for route roles.",
+      type: "object", additionalProperties: false, [EXPECTED_KEYWORD]: "an object {\"providers\"?}",
+      properties: {
+        providers: {
+          description: "Names of plugins whose manifest says providesIdentity and whose locals.identity the host trusts.",
+          type: "array", uniqueItems: true, [EXPECTED_KEYWORD]: "an array of plugin names like [\"auth\"]",
+          items: { type: "string", pattern: "^[a-z][a-z0-9-]*$", [EXPECTED_KEYWORD]: "a plugin name like \"auth\"" },
+        },
+      },
+    },
   },
 };
 

@@ -141,6 +141,10 @@ export const ErrorCode = {
   REGISTRY_SIGNATURE: "CORRAL_E_REGISTRY_SIGNATURE",
   /** Host side: the registry (CORRAL_REGISTRY_URL) could not be reached or answered something unusable. */
   REGISTRY_UNREACHABLE: "CORRAL_E_REGISTRY_UNREACHABLE",
+  /** A route the plugin's manifest guards with `access` roles was asked for without a signed-in user. */
+  ACCESS_UNAUTHENTICATED: "CORRAL_E_ACCESS_UNAUTHENTICATED",
+  /** The signed-in user has none of the roles the plugin's `access` rule names for that route. */
+  ACCESS_FORBIDDEN: "CORRAL_E_ACCESS_FORBIDDEN",
 } as const;
 
 /** One of the values of {@linkcode ErrorCode}. */

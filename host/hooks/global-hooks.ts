@@ -17,6 +17,7 @@ import {
 } from "../../schemas/global-hooks.ts";
 import type { RequestContext } from "../../schemas/request-context.ts";
 import type { Logger } from "../logger.ts";
+import { IDENTITY_KEY } from "../access/identity.ts";
 import { type Answer, type BeforeAnswer, writeAnswer, writeErrorAnswer } from "./answer.ts";
 import { applyHeaderEdits, visiblePairs } from "./header-edits.ts";
 import { type HookManifest, orderGlobalHooks, type OrderedGlobalHook } from "../plugins/global-hook-order.ts";
@@ -34,6 +35,8 @@ export interface GlobalHooksOptions {
   /** The running plugin of that name; undefined once it is uninstalled (its hooks then stop). */
   readonly lookup: (name: string) => HookPlugin | undefined;
   readonly log: Logger;
+  /** Whether the host trusts this plugin's `locals.identity` (host/access/); nobody's when missing. */
+  readonly mayProvideIdentity?: (plugin: string) => boolean;
 }
 
 /** Sends the request on to its target (forward()) with the context the hooks built. */
@@ -179,6 +182,14 @@ export class HookedRequest {
   /** Merges a hook's locals; a key an earlier hook set keeps its value, so no hook can replace another's `user`. */
   #attach(plugin: string, locals: Readonly<Record<string, unknown>>): void {
     for (const [key, value] of Object.entries(locals)) {
+      if (key === IDENTITY_KEY && !(this.#options.mayProvideIdentity?.(plugin) ?? false)) {
+        // Route roles trust locals.identity: only a granted provider may set it (docs/security.md).
+        this.#options.log.forPlugin(plugin).warn(
+          "global beforeRequest hook: locals.identity is reserved for a plugin the host policy lists in identity.providers; dropped",
+          { path: this.#path },
+        );
+        continue;
+      }
       const owner = this.#owners.get(key);
       if (owner !== undefined && owner !== plugin) {
         this.#options.log.forPlugin(plugin).warn(

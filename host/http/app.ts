@@ -6,7 +6,8 @@ import { HTTPException } from "hono/http-exception";
 import { RESPONSE_ALREADY_SENT } from "@hono/node-server/utils/response";
 import { CorralError, ErrorCode } from "../../schemas/errors.ts";
 import type { HealthReport } from "../health.ts";
-import { writeErrorAnswer } from "../hooks/answer.ts";
+import { type BeforeAnswer, writeAnswer, writeErrorAnswer } from "../hooks/answer.ts";
+import type { AccessRefusal, RouteRoles } from "../access/route-roles.ts";
 import type { GlobalHooks, RequestIds } from "../hooks/global-hooks.ts";
 import type { Logger } from "../logger.ts";
 import type { StaticCatalog } from "../static/catalog.ts";
@@ -52,6 +53,8 @@ export interface AppDependencies {
   readonly errorPage?: ErrorResponder;
   /** Plugins' global request hooks (host/hooks/); none when missing. */
   readonly hooks?: GlobalHooks;
+  /** Route roles from manifests' `access` (host/access/); no route is guarded when missing. */
+  readonly routeRoles?: RouteRoles;
   /** Metrics, request series and traces (host/metrics/); no /metrics and no series route when missing. */
   readonly telemetry?: HostTelemetry;
   /** State history, inspector and profiles (host/monitoring/, host/profiling/); no such routes when missing. */
@@ -73,6 +76,27 @@ export function createApp(deps: AppDependencies): Hono<{ Bindings: HostBindings 
     if (!env.outgoing.headersSent) env.outgoing.writeHead(answer.status, env.exchange.hostHeaders(answer.headers));
     env.outgoing.end(answer.body);
     return RESPONSE_ALREADY_SENT;
+  };
+
+  /**
+   * Answers a request refused by route roles instead of its plugin: a signed-out browser goes to
+   * the login page (303), anyone else gets 401 or 403. Through `beforeAnswer` when hooks run.
+   */
+  const refuseAccess = async (env: HostBindings, name: string, refusal: AccessRefusal, beforeAnswer?: BeforeAnswer): Promise<void> => {
+    const roles = deps.routeRoles!;
+    const { incoming, outgoing, exchange } = env;
+    exchange.plugin = name;
+    const location = roles.loginRedirect(refusal, incoming.method ?? "GET", incoming.headers.accept, incoming.url ?? "/");
+    if (location === undefined) {
+      const error = roles.error(name, refusal);
+      if (beforeAnswer === undefined) return void await sendPage(env, error, name);
+      exchange.errorCode = error.code;
+      return await writeErrorAnswer(outgoing, error, beforeAnswer);
+    }
+    const headers = { location, "cache-control": "no-store" };
+    if (beforeAnswer !== undefined) return await writeAnswer(outgoing, { status: 303, headers: Object.entries(headers).flat(), error: null }, "", beforeAnswer);
+    outgoing.writeHead(303, exchange.hostHeaders(headers));
+    outgoing.end();
   };
 
   app.get("/health", (c) => {
@@ -125,12 +149,21 @@ export function createApp(deps: AppDependencies): Hono<{ Bindings: HostBindings 
     deps.inFlight.count++;
     try {
       const name = c.req.param("name");
-      const hooked = deps.hooks?.match(c.req.path, name);
-      if (hooked === undefined) await forward(name, incoming, outgoing, deps.lookup, deps.log, exchange.context, errorPage, undefined, exchange);
-      else {
+      const path = c.req.path;
+      // Route roles run after the beforeRequest hooks (they attach the identity), before the plugin.
+      const guarded = deps.routeRoles?.guards(name) === true;
+      const hooked = deps.hooks?.match(path, name);
+      if (hooked === undefined) {
+        const refusal = guarded ? deps.routeRoles!.check(name, path, {}) : undefined;
+        if (refusal !== undefined) await refuseAccess(c.env, name, refusal);
+        else await forward(name, incoming, outgoing, deps.lookup, deps.log, exchange.context, errorPage, undefined, exchange);
+      } else {
         const ids = { requestId: exchange.context.requestId, csrfToken: exchange.context.csrfToken };
-        await hooked.run(incoming, outgoing, ids, (context, beforeAnswer) =>
-          forward(name, incoming, outgoing, deps.lookup, deps.log, context, errorPage, beforeAnswer, exchange));
+        await hooked.run(incoming, outgoing, ids, (context, beforeAnswer) => {
+          const refusal = guarded ? deps.routeRoles!.check(name, path, context.locals) : undefined;
+          if (refusal !== undefined) return refuseAccess(c.env, name, refusal, beforeAnswer);
+          return forward(name, incoming, outgoing, deps.lookup, deps.log, context, errorPage, beforeAnswer, exchange);
+        });
       }
     } finally {
       deps.inFlight.count--;

@@ -44,6 +44,8 @@ const STATUS_BY_CODE: Partial<Record<ErrorCodeValue, number>> = {
   [ErrorCode.REGISTRY_CONFLICT]: 409,
   [ErrorCode.REGISTRY_SIGNATURE]: 422,
   [ErrorCode.REGISTRY_UNREACHABLE]: 502,
+  [ErrorCode.ACCESS_UNAUTHENTICATED]: 401,
+  [ErrorCode.ACCESS_FORBIDDEN]: 403,
 };
 
 export interface ErrorAnswer {

@@ -84,6 +84,14 @@ export interface ManifestExtensionPoint {
   readonly timeoutMs: number;
 }
 
+/** One route-role rule (see `Manifest.access`): who may reach a path under the plugin's mount. */
+export interface ManifestAccessRule {
+  /** Relative to the mount: exact ("/stats") or a prefix ending in "/*" ("/admin/*"). */
+  readonly path: string;
+  /** A signed-in user needs at least one of them. */
+  readonly roles: readonly string[];
+}
+
 /** A valid plugin.json with its defaults applied. Frozen, all the way down. */
 export interface Manifest {
   readonly name: string;
@@ -119,6 +127,10 @@ export interface Manifest {
    * have it (empty when none). Optional so manifests built in code need not name it.
    */
   readonly host?: readonly HostServiceGrant[];
+  /** Route roles the host enforces before the plugin sees a request; empty when none. */
+  readonly access?: readonly ManifestAccessRule[];
+  /** Present when the plugin asks to provide identity (the policy must grant it: identity.providers). */
+  readonly providesIdentity?: { readonly loginPath?: string };
 }
 
 /** The host services a manifest's `host` field may name. */
@@ -224,6 +236,8 @@ interface ManifestFile {
   idleTimeoutMs?: number;
   instances?: Partial<ManifestInstances>;
   host?: HostServiceGrant[];
+  access?: ManifestAccessRule[];
+  providesIdentity?: { loginPath?: string };
 }
 
 function withDefaults(file: ManifestFile): Manifest {
@@ -256,6 +270,7 @@ function withDefaults(file: ManifestFile): Manifest {
     lazy: file.lazy ?? false,
     instances: { min: instances?.min ?? 1, max: instances?.max ?? instances?.min ?? 1 },
     host: file.host ?? [],
+    access: file.access ?? [],
   };
   return deepFreeze(manifest);
 }

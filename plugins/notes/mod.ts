@@ -26,6 +26,7 @@ import { announceNote } from "./announce.ts";
 import { excerpt, isoDate, siteValues } from "./helpers.ts";
 import { migrations } from "./migrations.ts";
 import { pages } from "./pages.ts";
+import { adminMenuEntry, adminPage } from "./admin-page.ts";
 import type { Database } from "./schema.ts";
 import { createNote, deleteNote, getNote, listNotes, updateNote } from "./store.ts";
 import { InvalidRequest, parseId, parseNewNote, parseNoteChanges, parsePage } from "./validate.ts";
@@ -36,6 +37,8 @@ type Env = PluginEnv<Database>;
 
 const app = new Hono<Env>();
 app.route("/", pages);
+// Guarded by the host (plugin.json access: /admin/* needs "admin"), listed by plugins/admin.
+app.route("/admin", adminPage);
 
 app.get("/notes", async (c) => {
   const page = parsePage(c.req.query("limit"), c.req.query("offset"));
@@ -89,4 +92,5 @@ export default definePlugin<Database>({
   app,
   migrations,
   templates: { helpers: { excerpt, isoDate }, contextProcessors: [siteValues] },
+  contributions: { "admin.pages": adminMenuEntry },
 });

@@ -60,6 +60,8 @@ std.before(async (ctx) => {
   ctx.copy = join(quotes, "..");
   ctx.t = await startTestHost({
     plugins: [quotes, join(SHIPPED, "markdown"), join(SHIPPED, "monitoring"), "std-identity", "std-md-user", "std-no-grant"],
+    // locals.identity is reserved for a granted identity provider (docs/security.md, "Route roles").
+    policy: { identity: { providers: ["std-identity"] } },
   });
 });
 std.after(async (ctx) => {

@@ -47,7 +47,7 @@ test("a minimal manifest loads with every default applied", async () => {
     ...GOOD, entry: "mod.ts", dependencies: {}, permissions: { net: [], read: [], env: [] },
     limits: {}, database: false, config: {},
     globalHooks: {}, events: { emits: [], subscribes: [], queueSize: 100 }, extensionPoints: {}, contributes: [], commands: {},
-    assets: [], lazy: false, instances: { min: 1, max: 1 }, host: [],
+    assets: [], lazy: false, instances: { min: 1, max: 1 }, host: [], access: [],
   });
   assert.is(loaded.dir, await realpath(dir));
   assert.is(loaded.file, join(dir, "plugin.json"));

@@ -40,6 +40,7 @@ test("the default policy has the documented values and is frozen", () => {
     memoryMb: 128, timeoutMs: 10000, maxBodyBytes: 1024 * 1024, maxConcurrent: 100, maxQueue: 100, cpuPercent: 0, idleTimeoutMs: 300_000,
   });
   assert.equal(policy.scaling, { forceLazy: [], scaleUpQueueDepth: 4, scaleDownIdleMs: 30_000 });
+  assert.equal(policy.identity, { providers: [] }, "no plugin is trusted for identity unless the operator lists it");
   assert.is(policy.isolation, "auto");
   assert.is(policy.startTimeoutMs, 10000);
   assert.ok(Object.isFrozen(policy.net.deny));
@@ -68,7 +69,7 @@ test("a bad policy file is refused naming the file, every field and what was exp
   const lines = error.message.split("\n");
   assert.ok(lines.every((line) => line.startsWith(`${file}: /`)), error.message);
   for (const expected of [
-    `/: unknown field "colour" (allowed: net, env, limits, defaults, isolation, startTimeoutMs, http, monitoring, scaling)`,
+    `/: unknown field "colour" (allowed: net, env, limits, defaults, isolation, startTimeoutMs, http, monitoring, scaling, identity)`,
     `/net/allow/1: expected a net pattern: "host:port", "host:*", "*:port" or "*" (IPv6 hosts in brackets, ports 1-65535), got "no port"`,
     `/isolation: expected one of "auto", "namespace", "none", got "maybe"`,
     `/limits/maxMemoryMb: expected an integer from 16 to 16384 (MiB), got "lots"`,
