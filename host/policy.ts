@@ -47,6 +47,8 @@ export interface HostPolicy {
   readonly http: HttpPolicy;
   /** Liveness pings of ready plugins (host/monitoring/). */
   readonly monitoring: MonitoringPolicy;
+  /** Which `.corral` packages may be installed (host/packages/); both refused when absent, allowed in dev mode. */
+  readonly packages?: { readonly allowUnsigned: boolean; readonly allowUntrusted: boolean };
 }
 
 /** How often the host pings each ready plugin, and how long a pong may take. */
@@ -79,6 +81,7 @@ export function defaultPolicy(): HostPolicy {
     startTimeoutMs: 10_000,
     http: defaultHttpPolicy(),
     monitoring: { pingIntervalMs: 10_000, pingTimeoutMs: 2_000 },
+    packages: { allowUnsigned: false, allowUntrusted: false },
   });
 }
 
@@ -124,6 +127,7 @@ export async function loadPolicy(file?: string): Promise<HostPolicy> {
     startTimeoutMs: given.startTimeoutMs ?? base.startTimeoutMs,
     http: resolveHttpPolicy(given.http),
     monitoring: { ...base.monitoring, ...given.monitoring },
+    packages: { allowUnsigned: false, allowUntrusted: false, ...given.packages },
   };
   const inconsistent = checkDefaultsWithinCeilings(policy);
   if (inconsistent.length > 0) {
@@ -292,6 +296,7 @@ interface PolicyFile {
   startTimeoutMs?: number;
   http?: HttpPolicyFile;
   monitoring?: Partial<MonitoringPolicy>;
+  packages?: { allowUnsigned?: boolean; allowUntrusted?: boolean };
 }
 
 function integer(min: number, max: number, unit: string, description: string): Record<string, unknown> {
@@ -362,6 +367,14 @@ const POLICY_FILE_SCHEMA = {
       properties: {
         pingIntervalMs: integer(100, 3_600_000, "milliseconds", "How often each ready plugin is pinged."),
         pingTimeoutMs: integer(10, 60_000, "milliseconds", "How long a pong may take before the ping counts as missed."),
+      },
+    },
+    packages: {
+      description: "Which .corral packages may be installed: unsigned ones, ones signed by a key not in <dataDir>/trusted-keys/.",
+      type: "object", additionalProperties: false, [EXPECTED_KEYWORD]: "an object {\"allowUnsigned\"?: boolean, \"allowUntrusted\"?: boolean}",
+      properties: {
+        allowUnsigned: { type: "boolean", [EXPECTED_KEYWORD]: "true or false" },
+        allowUntrusted: { type: "boolean", [EXPECTED_KEYWORD]: "true or false" },
       },
     },
   },

@@ -125,6 +125,12 @@ export const ErrorCode = {
   PROFILE_INVALID: "CORRAL_E_PROFILE_INVALID",
   /** A request the host refuses before routing: more than one Host header, or a NUL (%00) in its path. */
   BAD_REQUEST: "CORRAL_E_BAD_REQUEST",
+  /** A `.corral` package is malformed, or a file differs from, is missing from or is not in its file list. */
+  PACKAGE_INVALID: "CORRAL_E_PACKAGE_INVALID",
+  /** A package is unsigned, signed by a key the host does not trust, or its signature does not verify. */
+  PACKAGE_UNTRUSTED: "CORRAL_E_PACKAGE_UNTRUSTED",
+  /** An update asks for more permissions than the installed version and was not accepted explicitly. */
+  PERMISSION_ESCALATION: "CORRAL_E_PERMISSION_ESCALATION",
 } as const;
 
 /** One of the values of {@linkcode ErrorCode}. */

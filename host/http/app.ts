@@ -12,6 +12,7 @@ import type { Logger } from "../logger.ts";
 import type { StaticCatalog } from "../static/catalog.ts";
 import { serveStatic, staticMountOf } from "../static/serve-static.ts";
 import { createAdminApp } from "./admin/admin-app.ts";
+import { packageRoutes, type PackageRoutesDependencies } from "./admin/package-routes.ts";
 import type { AdminAccess } from "./admin/admin-access.ts";
 import { adminAccessRoutes, adminRouterOptions } from "./admin/admin-access.ts";
 import { pluginRoutes } from "./admin/plugin-routes.ts";
@@ -55,6 +56,8 @@ export interface AppDependencies {
   readonly monitor?: MonitorRoutesDependencies;
   /** Whether every plugin has had its first start (host.started resolved), for /health/ready. */
   readonly isStarted?: () => boolean;
+  /** Installing `.corral` packages (host/packages/); the route is absent without it. */
+  readonly packages?: PackageRoutesDependencies;
 }
 
 /** The host's routes; serve them through HostMiddleware.wrap(app.fetch), which sets `c.env.exchange`. */
@@ -99,6 +102,7 @@ export function createApp(deps: AppDependencies): Hono<{ Bindings: HostBindings 
     ...adminAccessRoutes(deps.access, deps.health),
     ...(deps.telemetry === undefined ? [] : [metricsRoutes({ series: deps.telemetry.series, health: deps.health })]),
     ...(deps.monitor === undefined ? [] : [monitorRoutes(deps.monitor)]),
+    ...(deps.packages === undefined ? [] : [packageRoutes(deps.packages)]),
   ]));
   const metrics = deps.telemetry === undefined ? undefined : metricsEndpoint(deps.telemetry.metrics, deps.telemetry.metricsAccess, authenticate);
   if (metrics !== undefined) app.route("/metrics", metrics);

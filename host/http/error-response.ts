@@ -36,6 +36,9 @@ const STATUS_BY_CODE: Partial<Record<ErrorCodeValue, number>> = {
   [ErrorCode.INSPECTOR_FAILED]: 502,
   [ErrorCode.PROFILE_INVALID]: 400,
   [ErrorCode.BAD_REQUEST]: 400,
+  [ErrorCode.PACKAGE_INVALID]: 400,
+  [ErrorCode.PACKAGE_UNTRUSTED]: 403,
+  [ErrorCode.PERMISSION_ESCALATION]: 409,
 };
 
 export interface ErrorAnswer {
