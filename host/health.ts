@@ -9,11 +9,16 @@ import type { EventsHealth } from "./events/host-events.ts";
 import type { HookHealth } from "./hooks/stats.ts";
 import type { CacheCounters, CacheReport } from "./http/middleware/response-cache.ts";
 import type { PluginHealth } from "./supervisor.ts";
+import type { PoolHealthFields } from "./instances/instance-pool.ts";
+import type { UpdatesReport } from "./registry-client/update-check.ts";
 
-/** A plugin's entry: its supervisor's report and what the host's response cache did for it. */
-export type PluginReport = PluginHealth & { readonly responseCache?: CacheCounters };
+/**
+ * A plugin's entry: its report (with its instance pool's limits, instances, queue and counters)
+ * and what the host's response cache did for it.
+ */
+export type PluginReport = PluginHealth & Partial<PoolHealthFields> & { readonly responseCache?: CacheCounters };
 
-/** "ok": every plugin ready; "degraded": some plugin is not; "stopping": draining for shutdown. */
+/** "ok": every plugin ready (or idle: lazy and unloaded); "degraded": some plugin is not; "stopping": draining for shutdown. */
 export type HostStatus = "ok" | "degraded" | "stopping";
 
 export interface HealthReport {
@@ -31,6 +36,8 @@ export interface HealthReport {
   readonly hooks: readonly HookHealth[];
   /** Event and extension point counters (emitted, delivered, dropped, failed...). */
   readonly events?: EventsHealth;
+  /** The registry's last update check: newer compatible versions, and advisories covering installed versions (warnings). */
+  readonly updates?: UpdatesReport;
 }
 
 /** A valid plugin held back, not started and not mounted, because a plugin it needs cannot run. */
@@ -59,11 +66,12 @@ export function buildHealthReport(input: {
   hooks?: readonly HookHealth[];
   cache?: CacheStats;
   responseCache?: CacheReport;
+  updates?: UpdatesReport;
 }): HealthReport {
   const blocked = (input.blocked ?? []).map((b): BlockedPluginHealth =>
     ({ name: b.name, version: b.version, state: "blocked", blockedBy: b.blockedBy, chain: b.chain, code: b.code, failure: b.message }));
   const plugins = [...input.plugins, ...blocked].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-  const allReady = plugins.every((p) => p.state === "ready") && input.invalid.length === 0;
+  const allReady = plugins.every((p) => p.state === "ready" || p.state === "idle") && input.invalid.length === 0;
   return {
     status: input.stopping ? "stopping" : allReady ? "ok" : "degraded",
     version: input.version,
@@ -74,5 +82,6 @@ export function buildHealthReport(input: {
     hooks: input.hooks ?? [],
     ...(input.cache === undefined ? {} : { cache: input.cache }),
     ...(input.responseCache === undefined ? {} : { responseCache: input.responseCache }),
+    ...(input.updates === undefined ? {} : { updates: input.updates }),
   };
 }

@@ -49,11 +49,14 @@ import { resolveRuntimePaths } from "./runtime-paths.ts";
 import { runtimeDenies } from "./runtime-denies.ts";
 import { assertHostApi } from "./manifest/host-api.ts";
 import { ServiceRegistry } from "./services/registry.ts";
+import { registerHostHealthService } from "./services/host-health-service.ts";
 import { StaticCatalog } from "./static/catalog.ts";
 import { createHostTemplates } from "./templates/host-templates.ts";
 import { uninstallPlugin } from "./uninstall.ts";
 import type { PluginState, RestartPolicy } from "./supervisor.ts";
 import { HOST_VERSION } from "./version.ts";
+import { RegistryClient } from "./registry-client/registry-client.ts";
+import { checkIntervalFromEnv, UpdateChecker } from "./registry-client/update-check.ts";
 
 export interface HostConfig {
   readonly port: number;
@@ -144,6 +147,8 @@ export async function startHost(config: HostConfig): Promise<RunningHost> {
   const events = createHostEvents({ services, plugins: supervisors, log });
   const cache = new HostCache({ maxBytes: config.cacheMaxBytes ?? DEFAULT_CACHE_MAX_BYTES });
   registerCacheServices(services, cache);
+  // host.health: the /health report for plugins granted "host": ["health"] (a monitoring page).
+  registerHostHealthService(services, { health: () => health(), series: telemetry.series });
   const invalid: InvalidPlugin[] = [];
   const blocked = new Map<string, BlockedPlugin>();
   const refusedAtSetup = new Map<string, string>();
@@ -194,6 +199,12 @@ export async function startHost(config: HostConfig): Promise<RunningHost> {
     dataDir: config.dataDir,
     isStopping: () => stopping,
   });
+  // CORRAL_REGISTRY_URL: check the registry for newer compatible versions and advisories (docs/registry.md).
+  const registryUrl = config.env.CORRAL_REGISTRY_URL;
+  const updates = registryUrl === undefined || registryUrl === "" ? undefined : new UpdateChecker({
+    client: new RegistryClient({ url: registryUrl }), hostVersion: HOST_VERSION, intervalMs: checkIntervalFromEnv(config.env), log,
+    installed: () => [...supervisors.values()].map((s) => ({ name: s.name, version: s.health().version })),
+  });
   const health = () => buildHealthReport({
     version: HOST_VERSION,
     startedAt,
@@ -205,6 +216,7 @@ export async function startHost(config: HostConfig): Promise<RunningHost> {
     hooks: hooks.health(),
     cache: cache.stats(),
     responseCache: responseCache.report(),
+    ...(updates === undefined ? {} : { updates: updates.report() }),
   });
   const admin = await loadAdminToken(config.dataDir, config.env);
   // Each plugin's recent log records, for the admin API's logs and the dashboard's recent errors.
@@ -230,6 +242,7 @@ export async function startHost(config: HostConfig): Promise<RunningHost> {
     log,
     operations: manager,
     isStarted: () => startedAll,
+    ...(updates === undefined ? {} : { updates: { report: () => updates.report(), checkNow: () => updates.checkNow() } }),
     packages: {
       operations: manager, dataDir: config.dataDir,
       trust: config.dev === true ? { allowUnsigned: true, allowUntrusted: true } : basePolicy.packages ?? { allowUnsigned: false, allowUntrusted: false },
@@ -337,6 +350,7 @@ export async function startHost(config: HostConfig): Promise<RunningHost> {
     await listener.start();
     await manager.loadInstalledElsewhere();
     void manager.learnAllMigrations();
+    if (!stopping) updates?.start();
     for (const plugin of supervisors.values()) watcher?.watch(plugin.name, plugin.dir);
   });
 
@@ -344,6 +358,7 @@ export async function startHost(config: HostConfig): Promise<RunningHost> {
   const close = (reason: string) => {
     closing ??= (async () => {
       stopping = true;
+      updates?.stop();
       templates.close();
       watcher?.close();
       await listener.close();

@@ -2,7 +2,7 @@
 import { pathToFileURL } from "node:url";
 import { join, relative, isAbsolute, sep } from "node:path";
 import { CorralError, ErrorCode } from "../schemas/errors.ts";
-import type { LoadedManifest } from "./manifest/manifest.ts";
+import type { LoadedManifest, Manifest } from "./manifest/manifest.ts";
 import { isLoopbackHost, netGrantRefusal, parseNetAddress, parseNetPattern } from "./policy.ts";
 import type { HostPolicy, PolicyDefaults, PolicyLimits } from "./policy.ts";
 
@@ -35,6 +35,11 @@ export interface Grants {
   readonly timeoutMs: number;
   readonly maxBodyBytes: number;
   readonly isolation: "namespace" | "none";
+  /**
+   * Host services beyond the sandbox (manifest `host`, e.g. "health"); shown in /health with the
+   * rest. Always set by buildLaunchPlan; optional so grants built in code need not name it.
+   */
+  readonly host?: readonly string[];
 }
 
 /** Everything needed to spawn the plugin: `spawn(command, args, { env })`. */
@@ -133,7 +138,7 @@ function decideGrants(loaded: LoadedManifest, policy: HostPolicy): Omit<Grants, 
   const { manifest } = loaded;
   const problems: string[] = [];
 
-  const limit = (field: keyof PolicyDefaults, ceilingName: keyof PolicyLimits) => {
+  const limit = (field: keyof PolicyDefaults & keyof Manifest["limits"], ceilingName: keyof PolicyLimits) => {
     const asked = manifest.limits[field];
     const ceiling = policy.limits[ceilingName];
     if (asked === undefined) return policy.defaults[field];
@@ -180,7 +185,7 @@ function decideGrants(loaded: LoadedManifest, policy: HostPolicy): Omit<Grants, 
   }
   return {
     net: Object.freeze(net), read: Object.freeze([...loaded.readPaths]), env: Object.freeze(env),
-    memoryMb, timeoutMs, maxBodyBytes,
+    memoryMb, timeoutMs, maxBodyBytes, host: Object.freeze([...(manifest.host ?? [])]),
   };
 }
 

@@ -39,6 +39,7 @@ export type ExitKind =
   | "signaled" // killed by a signal the host did not send
   | "heap-limit" // V8 reached --max-old-space-size
   | "memory-limit" // the host saw its RSS over the limit and killed it
+  | "cpu-limit" // the host saw its CPU use over limits.cpuPercent for a whole window and killed it
   | "unresponsive" // no pong after a request timed out
   | "protocol-violation"
   | "start-timeout"

@@ -5,6 +5,8 @@ import { CorralError, ErrorCode } from "../schemas/errors.ts";
 import { describeJsonSyntaxError, EXPECTED_KEYWORD, formatValidationErrors } from "./manifest/format-errors.ts";
 import { defaultHttpPolicy, HTTP_POLICY_SCHEMA, resolveHttpPolicy } from "./http/middleware/http-policy.ts";
 import type { HttpPolicy, HttpPolicyFile } from "./http/middleware/http-policy.ts";
+import { defaultScalingPolicy, SCALING_POLICY_SCHEMA } from "./instances/scaling-policy.ts";
+import type { ScalingPolicy } from "./instances/scaling-policy.ts";
 
 /** Ceilings and defaults for the resources of one plugin process. */
 export interface PolicyLimits {
@@ -14,6 +16,16 @@ export interface PolicyLimits {
   readonly maxTimeoutMs: number;
   /** The largest `limits.maxBodyBytes` a manifest may ask for. */
   readonly maxBodyBytes: number;
+  /** The largest `limits.maxConcurrent` (requests at once, across instances) a manifest may ask for. */
+  readonly maxConcurrent: number;
+  /** The largest `limits.maxQueue` a manifest may ask for. */
+  readonly maxQueue: number;
+  /** The largest `limits.cpuPercent` a manifest may ask for (100 = one core). */
+  readonly maxCpuPercent: number;
+  /** The window CPU quotas are judged over, in milliseconds. */
+  readonly cpuWindowMs: number;
+  /** The largest `instances.max` a manifest may ask for. */
+  readonly maxInstances: number;
 }
 
 /** The limits a plugin gets when its manifest says nothing. */
@@ -21,6 +33,12 @@ export interface PolicyDefaults {
   readonly memoryMb: number;
   readonly timeoutMs: number;
   readonly maxBodyBytes: number;
+  readonly maxConcurrent: number;
+  readonly maxQueue: number;
+  /** 0: no CPU quota. */
+  readonly cpuPercent: number;
+  /** How long a lazy plugin may sit without requests before it is stopped. */
+  readonly idleTimeoutMs: number;
 }
 
 /**
@@ -47,6 +65,8 @@ export interface HostPolicy {
   readonly http: HttpPolicy;
   /** Liveness pings of ready plugins (host/monitoring/). */
   readonly monitoring: MonitoringPolicy;
+  /** Lazy loading forced by the host, and when extra instances start and stop (host/instances/). */
+  readonly scaling: ScalingPolicy;
   /** Which `.corral` packages may be installed (host/packages/); both refused when absent, allowed in dev mode. */
   readonly packages?: { readonly allowUnsigned: boolean; readonly allowUntrusted: boolean };
 }
@@ -75,12 +95,19 @@ export function defaultPolicy(): HostPolicy {
       deny: ["DATABASE_URL", "PGPASSWORD", "PGUSER", "PGHOST", "CORRAL_SECRET", "CORRAL_ADMIN_TOKEN",
         "AWS_SECRET_ACCESS_KEY", "AWS_ACCESS_KEY_ID"],
     },
-    limits: { maxMemoryMb: 1024, maxTimeoutMs: 60_000, maxBodyBytes: 64 * MiB },
-    defaults: { memoryMb: 128, timeoutMs: 10_000, maxBodyBytes: 1 * MiB },
+    limits: {
+      maxMemoryMb: 1024, maxTimeoutMs: 60_000, maxBodyBytes: 64 * MiB,
+      maxConcurrent: 1000, maxQueue: 1000, maxCpuPercent: 400, cpuWindowMs: 10_000, maxInstances: 4,
+    },
+    defaults: {
+      memoryMb: 128, timeoutMs: 10_000, maxBodyBytes: 1 * MiB,
+      maxConcurrent: 100, maxQueue: 100, cpuPercent: 0, idleTimeoutMs: 300_000,
+    },
     isolation: "auto",
     startTimeoutMs: 10_000,
     http: defaultHttpPolicy(),
     monitoring: { pingIntervalMs: 10_000, pingTimeoutMs: 2_000 },
+    scaling: defaultScalingPolicy(),
     packages: { allowUnsigned: false, allowUntrusted: false },
   });
 }
@@ -127,6 +154,7 @@ export async function loadPolicy(file?: string): Promise<HostPolicy> {
     startTimeoutMs: given.startTimeoutMs ?? base.startTimeoutMs,
     http: resolveHttpPolicy(given.http),
     monitoring: { ...base.monitoring, ...given.monitoring },
+    scaling: { ...base.scaling, ...given.scaling },
     packages: { allowUnsigned: false, allowUntrusted: false, ...given.packages },
   };
   const inconsistent = checkDefaultsWithinCeilings(policy);
@@ -268,6 +296,7 @@ function checkDefaultsWithinCeilings(policy: HostPolicy): string[] {
   const problems: string[] = [];
   const pairs = [
     ["memoryMb", "maxMemoryMb"], ["timeoutMs", "maxTimeoutMs"], ["maxBodyBytes", "maxBodyBytes"],
+    ["maxConcurrent", "maxConcurrent"], ["maxQueue", "maxQueue"], ["cpuPercent", "maxCpuPercent"],
   ] as const;
   for (const [field, ceiling] of pairs) {
     if (policy.defaults[field] > policy.limits[ceiling]) {
@@ -296,6 +325,7 @@ interface PolicyFile {
   startTimeoutMs?: number;
   http?: HttpPolicyFile;
   monitoring?: Partial<MonitoringPolicy>;
+  scaling?: Partial<ScalingPolicy>;
   packages?: { allowUnsigned?: boolean; allowUntrusted?: boolean };
 }
 
@@ -339,20 +369,31 @@ const POLICY_FILE_SCHEMA = {
     },
     limits: {
       description: "The most any manifest may ask for.",
-      type: "object", additionalProperties: false, [EXPECTED_KEYWORD]: "an object {\"maxMemoryMb\"?, \"maxTimeoutMs\"?, \"maxBodyBytes\"?}",
+      type: "object", additionalProperties: false,
+      [EXPECTED_KEYWORD]: "an object {\"maxMemoryMb\"?, \"maxTimeoutMs\"?, \"maxBodyBytes\"?, \"maxConcurrent\"?, \"maxQueue\"?, \"maxCpuPercent\"?, \"cpuWindowMs\"?, \"maxInstances\"?}",
       properties: {
         maxMemoryMb: integer(16, 16384, "MiB", "Ceiling for limits.memoryMb."),
         maxTimeoutMs: integer(10, 600_000, "milliseconds", "Ceiling for limits.timeoutMs."),
         maxBodyBytes: integer(0, 1_073_741_824, "bytes", "Ceiling for limits.maxBodyBytes."),
+        maxConcurrent: integer(1, 100_000, "requests", "Ceiling for limits.maxConcurrent."),
+        maxQueue: integer(0, 100_000, "requests", "Ceiling for limits.maxQueue."),
+        maxCpuPercent: integer(1, 6400, "percent of one core", "Ceiling for limits.cpuPercent."),
+        cpuWindowMs: integer(200, 3_600_000, "milliseconds", "The window CPU quotas are judged over."),
+        maxInstances: integer(1, 64, "processes", "Ceiling for instances.max."),
       },
     },
     defaults: {
       description: "Limits for a manifest that sets none.",
-      type: "object", additionalProperties: false, [EXPECTED_KEYWORD]: "an object {\"memoryMb\"?, \"timeoutMs\"?, \"maxBodyBytes\"?}",
+      type: "object", additionalProperties: false,
+      [EXPECTED_KEYWORD]: "an object {\"memoryMb\"?, \"timeoutMs\"?, \"maxBodyBytes\"?, \"maxConcurrent\"?, \"maxQueue\"?, \"cpuPercent\"?, \"idleTimeoutMs\"?}",
       properties: {
         memoryMb: integer(16, 16384, "MiB", "Default JS heap limit."),
         timeoutMs: integer(10, 600_000, "milliseconds", "Default request timeout."),
         maxBodyBytes: integer(0, 1_073_741_824, "bytes", "Default request body limit."),
+        maxConcurrent: integer(1, 100_000, "requests", "Default requests at once per plugin."),
+        maxQueue: integer(0, 100_000, "requests", "Default queue of waiting requests per plugin."),
+        cpuPercent: integer(0, 6400, "percent of one core; 0 = no quota", "Default CPU quota per instance."),
+        idleTimeoutMs: integer(1000, 86_400_000, "milliseconds", "Default idle time before a lazy plugin is stopped."),
       },
     },
     isolation: {
@@ -369,6 +410,7 @@ const POLICY_FILE_SCHEMA = {
         pingTimeoutMs: integer(10, 60_000, "milliseconds", "How long a pong may take before the ping counts as missed."),
       },
     },
+    scaling: SCALING_POLICY_SCHEMA,
     packages: {
       description: "Which .corral packages may be installed: unsigned ones, ones signed by a key not in <dataDir>/trusted-keys/.",
       type: "object", additionalProperties: false, [EXPECTED_KEYWORD]: "an object {\"allowUnsigned\"?: boolean, \"allowUntrusted\"?: boolean}",

@@ -5,6 +5,8 @@
  */
 import { pathToFileURL } from "node:url";
 import { CorralError, ErrorCode } from "../schemas/errors.ts";
+import type { ErrorCodeValue } from "../schemas/errors.ts";
+import { CpuWindow, DEFAULT_CPU_WINDOW_MS } from "./instances/cpu-window.ts";
 import type { ResponseMessage } from "../schemas/messages.ts";
 import type { Logger } from "./logger.ts";
 import type { LoadedManifest, Manifest } from "./manifest/manifest.ts";
@@ -19,8 +21,11 @@ import { startPingLoop } from "./monitoring/ping-loop.ts";
 import { StateHistory } from "./monitoring/state-history.ts";
 import type { StateChange } from "./monitoring/state-history.ts";
 
-/** `disabled`: the operator turned the plugin off (host/manager/); a supervisor itself never reports it. */
-export type PluginState = "starting" | "ready" | "restarting" | "failed" | "stopping" | "stopped" | "disabled";
+/**
+ * `idle`: a lazy plugin with no process, started by its next request (host/instances/).
+ * `disabled`: the operator turned the plugin off (host/manager/). A supervisor itself reports neither.
+ */
+export type PluginState = "idle" | "starting" | "ready" | "restarting" | "failed" | "stopping" | "stopped" | "disabled";
 
 /** How the supervisor reacts to crashes. */
 export interface RestartPolicy {
@@ -72,6 +77,14 @@ export interface SupervisorOptions {
   readonly inspect?: boolean;
   /** The host services the plugin may call (each checks the plugin's manifest). */
   readonly services?: ServiceRegistry;
+  /** Kill the process (reason `cpu-limit`) when its CPU use over a whole window passes this. */
+  readonly cpuQuota?: CpuQuota;
+}
+
+/** `limits.cpuPercent` over `windowMs`: 100 is one core busy for the whole window. */
+export interface CpuQuota {
+  readonly percent: number;
+  readonly windowMs: number;
 }
 
 /** The database calls plus the clean-up the supervisor runs when a process ends. */
@@ -134,6 +147,8 @@ export interface PluginHealth {
   readonly ping: { readonly latencyMs: number; readonly at: string } | null;
   /** The V8 inspector, while debugging is on: its WebSocket URL (loopback) once known. */
   readonly inspector: { readonly url: string | null } | null;
+  /** CPU use of the running process tree over the last CPU window (100 = one core), null when not running. */
+  readonly cpuPercent?: number | null;
 }
 
 /** Deterministic start failures: restarting cannot fix them. */
@@ -160,6 +175,7 @@ export class Supervisor {
   #failure: string | null = null;
   #readySince: Date | null = null;
   #rssBytes: number | null = null;
+  #cpuPercent: number | null = null;
   #memoryTimer: NodeJS.Timeout | undefined;
   #processStarts = 0;
   /** The running process tree's last sample, and the totals of the processes before it. */
@@ -330,6 +346,7 @@ export class Supervisor {
       ping: process?.ready ? this.#ping : null,
       inspector: this.#inspect ? { url: this.inspectorUrl ?? null } : null,
       usage: this.#usage(),
+      cpuPercent: process?.ready ? this.#cpuPercent : null,
     };
   }
 
@@ -489,6 +506,7 @@ export class Supervisor {
     const interval = this.#options.memorySampleIntervalMs ?? 200;
     const pid = process.pid;
     if (pid === undefined) return;
+    const cpu = new CpuWindow(this.#options.cpuQuota?.windowMs ?? DEFAULT_CPU_WINDOW_MS);
     let sampling = false;
     this.#memoryTimer = setInterval(() => {
       if (sampling) return;
@@ -499,6 +517,15 @@ export class Supervisor {
         if (sample === null || this.#process !== process || this.#memoryTimer === undefined) return;
         this.#rssBytes = sample.rssBytes;
         this.#lastSample = sample;
+        const cpuPercent = cpu.add(Date.now(), sample.cpuMs);
+        this.#cpuPercent = cpuPercent;
+        const quota = this.#options.cpuQuota;
+        if (quota !== undefined && cpu.full && cpuPercent !== null && cpuPercent > quota.percent) {
+          process.kill("cpu-limit",
+            `CPU use ${cpuPercent}% over the last ${quota.windowMs} ms passed the limit of ${quota.percent}% ` +
+              `(limits.cpuPercent; ${Math.round(cpu.spentMs)} ms of CPU time in ${Math.round(cpu.spanMs)} ms)`);
+          return;
+        }
         if (sample.rssBytes > limitBytes) {
           process.kill("memory-limit",
             `resident memory ${mb(sample.rssBytes)} MB passed the limit of ${mb(limitBytes)} MB ` +
@@ -513,6 +540,7 @@ export class Supervisor {
     clearInterval(this.#memoryTimer);
     this.#memoryTimer = undefined;
     this.#rssBytes = null;
+    this.#cpuPercent = null;
     // The ended process's usage joins the totals.
     const last = this.#lastSample;
     if (last !== undefined) {
@@ -544,8 +572,8 @@ export class Supervisor {
 /** A 503-worthy error that says when to try again. */
 export class UnavailableError extends CorralError {
   readonly retryAfterSeconds: number;
-  constructor(message: string, retryAfterSeconds: number) {
-    super(ErrorCode.PLUGIN_UNAVAILABLE, message);
+  constructor(message: string, retryAfterSeconds: number, code: ErrorCodeValue = ErrorCode.PLUGIN_UNAVAILABLE) {
+    super(code, message);
     this.retryAfterSeconds = retryAfterSeconds;
   }
 }

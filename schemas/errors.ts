@@ -125,6 +125,22 @@ export const ErrorCode = {
   PROFILE_INVALID: "CORRAL_E_PROFILE_INVALID",
   /** A request the host refuses before routing: more than one Host header, or a NUL (%00) in its path. */
   BAD_REQUEST: "CORRAL_E_BAD_REQUEST",
+  /** The plugin has limits.maxConcurrent requests in flight and its queue (limits.maxQueue) is full, or a request waited its whole timeout there. */
+  PLUGIN_BUSY: "CORRAL_E_PLUGIN_BUSY",
+  /** Registry: no publisher token, or one the registry does not know (`Authorization: Bearer <token>`). */
+  REGISTRY_AUTH: "CORRAL_E_REGISTRY_AUTH",
+  /** Registry: the account's role may not do that (reviewers set review status, owners publish their own plugins). */
+  REGISTRY_FORBIDDEN: "CORRAL_E_REGISTRY_FORBIDDEN",
+  /** Registry: a request field is missing or malformed (the message names it and what was expected). */
+  REGISTRY_INVALID: "CORRAL_E_REGISTRY_INVALID",
+  /** Registry: no such plugin, version, thread or advisory. */
+  REGISTRY_NOT_FOUND: "CORRAL_E_REGISTRY_NOT_FOUND",
+  /** Registry: that version is published already; a published version never changes (publish a new one). */
+  REGISTRY_CONFLICT: "CORRAL_E_REGISTRY_CONFLICT",
+  /** Registry: a publish without a signature, or one that does not verify against the given public key. */
+  REGISTRY_SIGNATURE: "CORRAL_E_REGISTRY_SIGNATURE",
+  /** Host side: the registry (CORRAL_REGISTRY_URL) could not be reached or answered something unusable. */
+  REGISTRY_UNREACHABLE: "CORRAL_E_REGISTRY_UNREACHABLE",
   /** A `.corral` package is malformed, or a file differs from, is missing from or is not in its file list. */
   PACKAGE_INVALID: "CORRAL_E_PACKAGE_INVALID",
   /** A package is unsigned, signed by a key the host does not trust, or its signature does not verify. */

@@ -81,8 +81,27 @@ function ringFor(rings: Map<string, Ring>, plugin: string, capacity: number): Ri
 }
 
 function bounded(record: LogRecord): LogRecord {
-  if (record.fields === undefined) return record;
+  if (record.fields === undefined || surelySmall(record.fields)) return record;
   const text = JSON.stringify(record.fields);
   if (text.length <= MAX_FIELDS_CHARS) return record;
   return { ...record, fields: { truncated: text.slice(0, MAX_FIELDS_CHARS) + "…" } };
+}
+
+/**
+ * True when `fields` is flat (primitive values) and its JSON cannot exceed MAX_FIELDS_CHARS, by
+ * an upper bound (a string's JSON is at most 6 chars per UTF-16 unit, "\u0000", plus quotes).
+ * Every access-log record passes through here: this skips a second JSON.stringify per request
+ * (the logger has already serialized the line). Anything nested is measured exactly, as before.
+ */
+function surelySmall(fields: Readonly<Record<string, unknown>>): boolean {
+  let bound = 2;
+  for (const key in fields) {
+    const value = fields[key];
+    bound += key.length * 6 + 4;
+    if (typeof value === "string") bound += value.length * 6 + 2;
+    else if (typeof value === "number" || typeof value === "boolean" || value === null || value === undefined) bound += 24;
+    else return false;
+    if (bound > MAX_FIELDS_CHARS) return false;
+  }
+  return true;
 }

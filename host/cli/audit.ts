@@ -16,7 +16,7 @@ Reports, for a plugin folder or package:
             env "*", a database, global request hooks (they see every request)
   code      patterns worth a look in .ts/.js files: eval, new Function, Deno.run/Command,
             Deno.dlopen, dynamic import(), Deno.env, fetch of a URL built at runtime
-  advisory  known advisories for this name and version, from the registry (CORRAL_REGISTRY);
+  advisory  known advisories for this name and version, from the registry (CORRAL_REGISTRY_URL);
             without one, a line says none was checked
 Each finding has a file (and line for code) and why it matters.
 
@@ -94,9 +94,9 @@ export const audit: CliCommand = {
     if (manifestBytes === undefined) throw new UsageError(`${source} has no plugin.json`);
     const manifest = parseManifest(manifestBytes.toString("utf8"), `${source}/plugin.json`);
     const findings = [...grantFindings(manifest), ...codeFindings(files)];
-    const registry = registryClient(context.env);
+    const registry = await registryClient(context.env);
     let registryNote: string;
-    if (registry === undefined) registryNote = "no registry configured (CORRAL_REGISTRY): advisories not checked";
+    if (registry === undefined) registryNote = "no registry configured (CORRAL_REGISTRY_URL): advisories not checked";
     else {
       const advisories = await registry.advisories(manifest.name, manifest.version);
       for (const a of advisories) findings.push({ kind: "advisory", where: `${manifest.name}@${manifest.version}`, what: a.id, why: a.summary });

@@ -11,6 +11,8 @@ import { commands } from "./commands.ts";
 import { run } from "./run.ts";
 import { profile } from "./profile.ts";
 import { debug } from "./debug.ts";
+import { registry } from "./registry.ts";
+
 import { create } from "./create.ts";
 import { keygen } from "./keygen.ts";
 import { pack } from "./pack.ts";
@@ -21,7 +23,7 @@ import { disable, enable, health, list, logs, migrate, uninstall } from "./host-
 import { audit } from "./audit.ts";
 import { outdated } from "./outdated.ts";
 
-const SUBCOMMANDS: readonly CliCommand[] = [run, commands, profile, debug,
+const SUBCOMMANDS: readonly CliCommand[] = [run, commands, profile, debug, registry,
   create, pack, sign, verify, keygen, install, update, uninstall, list, enable, disable, health, logs, migrate, audit, outdated];
 
 function help(): string {

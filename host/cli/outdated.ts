@@ -9,7 +9,7 @@ const HELP = `Usage: npx corral outdated [--host URL] [--json]
 
 Lists the plugins of a running host that have newer compatible versions in the registry
 (with their changelogs) or a security advisory against the installed version. Needs a registry:
-CORRAL_REGISTRY=<url>; without one it says so and exits 3.
+CORRAL_REGISTRY_URL=<url>; without one it says so and exits 3.
 
 Options:
   --host URL   the host (default CORRAL_URL, else http://127.0.0.1:$PORT)
@@ -27,9 +27,9 @@ export const outdated: CliCommand = {
     const { values, positionals } = parseCommandArgs("outdated", args, { host: { type: "string" }, json: { type: "boolean" } });
     if (values.help) return (context.stdout.write(HELP), ExitCode.OK);
     if (positionals.length > 0) throw new UsageError("corral outdated takes no arguments");
-    const registry = registryClient(context.env);
+    const registry = await registryClient(context.env);
     if (registry === undefined) {
-      context.stderr.write("corral: no registry configured: set CORRAL_REGISTRY=<registry URL> to check for newer versions and advisories\n");
+      context.stderr.write("corral: no registry configured: set CORRAL_REGISTRY_URL=<registry URL> to check for newer versions and advisories\n");
       return ExitCode.CANNOT_RUN;
     }
     const response = await adminFetch(await adminTarget(context, values.host), "GET", "/plugins", context.signal);

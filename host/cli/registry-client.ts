@@ -23,16 +23,18 @@ export interface RegistryClient {
   newerVersions(name: string, version: string): Promise<readonly RegistryRelease[]>;
 }
 
-/** Builds the client for the environment; `factory` is where the registry's implementation plugs in. */
+/** A replacement for the registry's client (host/registry-client/cli-adapter.ts), e.g. a stand-in in tests. */
 export let registryClientFactory: ((url: string) => RegistryClient) | undefined;
 
-/** Installs the registry's client (called by the registry's module when it is merged). */
+/** Replaces the registry's client. */
 export function setRegistryClientFactory(factory: (url: string) => RegistryClient): void {
   registryClientFactory = factory;
 }
 
-export function registryClient(env: Readonly<Record<string, string | undefined>>): RegistryClient | undefined {
-  const url = env.CORRAL_REGISTRY;
-  if (url === undefined || url === "" || registryClientFactory === undefined) return undefined;
-  return registryClientFactory(url.replace(/\/+$/, ""));
+/** The client for CORRAL_REGISTRY_URL (or CORRAL_REGISTRY); undefined when neither is set. Loaded lazily: `corral --help` stays fast. */
+export async function registryClient(env: Readonly<Record<string, string | undefined>>): Promise<RegistryClient | undefined> {
+  const url = env.CORRAL_REGISTRY_URL || env.CORRAL_REGISTRY;
+  if (url === undefined || url === "") return undefined;
+  const factory = registryClientFactory ?? (await import("../registry-client/cli-adapter.ts")).cliRegistryClient;
+  return factory(url.replace(/\/+$/, ""));
 }

@@ -58,9 +58,31 @@ export interface PluginDatabaseStats {
   readonly poolWaiting: number;
 }
 
+/**
+ * Whose work a connection carries: one plugin process (see `PluginDatabase.session`), or the
+ * pool's own default session. `releaseAll` ends one session's work and no other's.
+ */
+interface SessionState {
+  readonly label: string;
+  /** Bumped by each releaseAll of this session: its older work must not continue. */
+  generation: number;
+  releaseReason: string;
+}
+
+/** One process's view of the plugin's database: its own transactions, released on its own. */
+export interface PluginDatabaseSession {
+  query(request: QueryRequest): Promise<QueryReply>;
+  transaction(request: TransactionRequest): Promise<QueryReply>;
+  /** Rolls back this session's transactions and cancels its statements; other sessions are untouched. */
+  releaseAll(reason: string): Promise<void>;
+  /** The pool's description (shared by all sessions). */
+  describe(): object;
+}
+
 /** A checked-out connection and what is happening on it. */
 interface Lease {
   readonly client: PoolClient;
+  readonly owner: SessionState;
   /** The backend's pid, to cancel or end it from the admin pool. */
   readonly pid: number | undefined;
   /** releaseAll generation at checkout: work from before a releaseAll must not continue. */
@@ -113,8 +135,7 @@ export class PluginDatabase {
   readonly #transactions = new Map<number, Lease>();
   #lastTransactionId = 0;
   #inFlight = 0;
-  #generation = 0;
-  #releaseReason = "";
+  readonly #defaultSession: SessionState = { label: "default", generation: 0, releaseReason: "" };
   #closed = false;
   #queries = 0;
   #errors = 0;
@@ -168,11 +189,30 @@ export class PluginDatabase {
    *   DB_TOO_MANY_QUERIES over the cap, DB_UNAVAILABLE when no connection can be had,
    *   DB_QUERY_FAILED when `paramsJson` is not a JSON array of typed values.
    */
-  async query(request: QueryRequest): Promise<QueryReply> {
-    if (this.#observer === undefined) return await this.#query(request);
+  query(request: QueryRequest): Promise<QueryReply> {
+    return this.#observed(this.#defaultSession, request);
+  }
+
+  /**
+   * A session for one plugin process: its transactions are its own (another session's ids are
+   * DB_TRANSACTION_UNKNOWN to it) and its `releaseAll` ends only its own work, so one instance's
+   * death never rolls back another instance's transactions. Sessions share the pool and its limits.
+   */
+  session(label: string): PluginDatabaseSession {
+    const state: SessionState = { label, generation: 0, releaseReason: "" };
+    return {
+      query: (request) => this.#observed(state, request),
+      transaction: (request) => this.#transactionStep(state, request),
+      releaseAll: (reason) => this.#releaseSession(state, reason),
+      describe: () => this.describe(),
+    };
+  }
+
+  async #observed(owner: SessionState, request: QueryRequest): Promise<QueryReply> {
+    if (this.#observer === undefined) return await this.#query(owner, request);
     const done = this.#observer.started(request.sql, request.traceparent);
     try {
-      const reply = await this.#query(request);
+      const reply = await this.#query(owner, request);
       done();
       return reply;
     } catch (error) {
@@ -181,19 +221,19 @@ export class PluginDatabase {
     }
   }
 
-  async #query(request: QueryRequest): Promise<QueryReply> {
+  async #query(owner: SessionState, request: QueryRequest): Promise<QueryReply> {
     const params = decodeParams(request.paramsJson);
     this.#admit();
     try {
       if (request.transactionId === 0) {
-        const lease = await this.#checkout();
+        const lease = await this.#checkout(owner);
         try {
           return await this.#execute(lease, request.sql, params);
         } finally {
           await this.#checkin(lease);
         }
       }
-      return await this.#execute(this.#transaction(request.transactionId), request.sql, params);
+      return await this.#execute(this.#transaction(owner, request.transactionId), request.sql, params);
     } finally {
       this.#inFlight--;
     }
@@ -207,9 +247,13 @@ export class PluginDatabase {
    * @throws CorralError DB_TRANSACTION_UNKNOWN for commit/rollback of a transaction that is not
    *   open; DatabaseError when Postgres refuses (e.g. a deferred constraint at commit).
    */
-  async transaction(request: TransactionRequest): Promise<QueryReply> {
-    if (request.action === "begin") return await this.#begin();
-    const lease = this.#transaction(request.transactionId);
+  transaction(request: TransactionRequest): Promise<QueryReply> {
+    return this.#transactionStep(this.#defaultSession, request);
+  }
+
+  async #transactionStep(owner: SessionState, request: TransactionRequest): Promise<QueryReply> {
+    if (request.action === "begin") return await this.#begin(owner);
+    const lease = this.#transaction(owner, request.transactionId);
     // Forgotten first, so that nothing else runs in it while it ends.
     this.#transactions.delete(request.transactionId);
     try {
@@ -236,15 +280,26 @@ export class PluginDatabase {
    * Statements waiting for a connection fail with DB_UNAVAILABLE. The pool stays open for the
    * plugin's next process.
    */
-  async releaseAll(reason: string): Promise<void> {
-    this.#generation++;
-    this.#releaseReason = reason;
-    const transactions = this.#transactions.size;
+  releaseAll(reason: string): Promise<void> {
+    return this.#releaseSession(this.#defaultSession, reason);
+  }
+
+  async #releaseSession(owner: SessionState | "all", reason: string): Promise<void> {
+    const mine = (lease: Lease) => owner === "all" || lease.owner === owner;
+    for (const session of owner === "all" ? this.#sessions() : [owner]) {
+      session.generation++;
+      session.releaseReason = reason;
+    }
     // Open transactions, and connections with a statement in flight. A connection between two
     // steps is left to its caller, which sees the new generation and gives it back.
-    const doomed = new Set(this.#transactions.values());
-    this.#transactions.clear();
-    for (const lease of this.#leases) if (lease.active > 0) doomed.add(lease);
+    const doomed = new Set<Lease>();
+    for (const [id, lease] of this.#transactions) {
+      if (!mine(lease)) continue;
+      doomed.add(lease);
+      this.#transactions.delete(id);
+    }
+    const transactions = doomed.size;
+    for (const lease of this.#leases) if (lease.active > 0 && mine(lease)) doomed.add(lease);
     if (doomed.size === 0) return;
     const pids = [...doomed].map((lease) => lease.pid).filter((pid): pid is number => pid !== undefined);
     if (this.#adminPool !== undefined && pids.length > 0) {
@@ -262,7 +317,17 @@ export class PluginDatabase {
       await Promise.all([...doomed].filter((lease) => lease.active === 0).map((lease) => lease.client.query("ROLLBACK").catch(() => undefined)));
     }
     for (const lease of doomed) this.#release(lease, new Error(`released: ${reason}`));
-    this.#logger.info("released the plugin's database work", { role: this.#role, reason, transactions, connections: doomed.size });
+    this.#logger.info("released the plugin's database work", {
+      role: this.#role, session: owner === "all" ? "all" : owner.label, reason, transactions, connections: doomed.size,
+    });
+  }
+
+  /** Every session with a connection or a transaction now, and the default one. */
+  #sessions(): Set<SessionState> {
+    const sessions = new Set<SessionState>([this.#defaultSession]);
+    for (const lease of this.#leases) sessions.add(lease.owner);
+    for (const lease of this.#transactions.values()) sessions.add(lease.owner);
+    return sessions;
   }
 
   /** Counters since the pool opened, and the pool's state now. */
@@ -289,14 +354,14 @@ export class PluginDatabase {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
-    await this.releaseAll("the database pool is closing");
+    await this.#releaseSession("all", "the database pool is closing");
     await this.#pool.end();
   }
 
-  async #begin(): Promise<QueryReply> {
+  async #begin(owner: SessionState): Promise<QueryReply> {
     this.#admit();
     try {
-      const lease = await this.#checkout();
+      const lease = await this.#checkout(owner);
       try {
         await lease.client.query("BEGIN");
       } catch (error) {
@@ -304,10 +369,10 @@ export class PluginDatabase {
         await this.#checkin(lease);
         throw failure;
       }
-      if (lease.released || lease.generation !== this.#generation) {
+      if (lease.released || lease.generation !== owner.generation) {
         // Released while BEGIN was on its way: nobody will ever end this transaction.
         this.#release(lease, new Error("abandoned while beginning"));
-        throw this.#abandoned();
+        throw this.#abandoned(owner);
       }
       const id = this.#nextTransactionId();
       this.#transactions.set(id, lease);
@@ -319,7 +384,7 @@ export class PluginDatabase {
 
   async #execute(lease: Lease, sql: string, params: unknown[]): Promise<QueryReply> {
     if (lease.cancelling !== undefined) await lease.cancelling;
-    if (lease.released || lease.generation !== this.#generation) throw this.#abandoned();
+    if (lease.released || lease.generation !== lease.owner.generation) throw this.#abandoned(lease.owner);
     // E.g. the server ended an idle transaction (25P03): say so, rather than "not queryable".
     if (lease.broken !== undefined) throw this.#failure(lease.broken, lease);
     lease.cancelledByHost = false;
@@ -363,8 +428,8 @@ export class PluginDatabase {
     this.#inFlight++;
   }
 
-  async #checkout(): Promise<Lease> {
-    const generation = this.#generation;
+  async #checkout(owner: SessionState): Promise<Lease> {
+    const generation = owner.generation;
     let client: PoolClient;
     try {
       client = await this.#pool.connect();
@@ -373,6 +438,7 @@ export class PluginDatabase {
     }
     const lease: Lease = {
       client,
+      owner,
       // pg keeps the pid from the server's BackendKeyData; @types/pg does not declare it.
       pid: (client as unknown as { processID?: number | null }).processID ?? undefined,
       generation,
@@ -389,9 +455,9 @@ export class PluginDatabase {
     // pg-pool listens for errors only on idle connections; a checked-out one needs its own.
     client.on("error", lease.onError);
     this.#leases.add(lease);
-    if (generation !== this.#generation || this.#closed) {
+    if (generation !== owner.generation || this.#closed) {
       await this.#checkin(lease);
-      throw this.#abandoned();
+      throw this.#abandoned(owner);
     }
     return lease;
   }
@@ -425,9 +491,10 @@ export class PluginDatabase {
       });
   }
 
-  #transaction(id: number): Lease {
+  #transaction(owner: SessionState, id: number): Lease {
     const lease = this.#transactions.get(id);
-    if (lease === undefined) {
+    // Another process's transaction is as unknown to this one as a finished one.
+    if (lease === undefined || lease.owner !== owner) {
       throw new CorralError(ErrorCode.DB_TRANSACTION_UNKNOWN,
         `${this.#role} has no open transaction ${id}: it was committed, rolled back or abandoned when the plugin ` +
         "restarted; begin a new one");
@@ -443,7 +510,7 @@ export class PluginDatabase {
   /** What the plugin is told when a statement fails; a connection that failed is marked broken. */
   #failure(error: unknown, lease: Lease): CorralError {
     // After releaseAll, whatever the connection reported, the cause is the release.
-    if (lease.generation !== this.#generation) return this.#abandoned();
+    if (lease.generation !== lease.owner.generation) return this.#abandoned(lease.owner);
     if (isPostgresError(error)) {
       if (error.code === "57014" && lease.cancelledByHost) {
         return new DatabaseError(
@@ -469,9 +536,9 @@ export class PluginDatabase {
     return new CorralError(ErrorCode.DB_UNAVAILABLE, `cannot connect to the database as ${this.#role}: ${message}`, { cause: error });
   }
 
-  #abandoned(): CorralError {
+  #abandoned(owner: SessionState): CorralError {
     return new CorralError(ErrorCode.DB_UNAVAILABLE,
-      `the statement was abandoned: the plugin's database work was released (${this.#releaseReason || "pool closed"})`);
+      `the statement was abandoned: the plugin's database work was released (${owner.releaseReason || "pool closed"})`);
   }
 }
 

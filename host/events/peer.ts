@@ -16,5 +16,6 @@ export interface EventPeer {
 
 /** States in which a plugin will take deliveries again (now or after its start): its events wait. */
 export function willDeliver(state: PluginState): boolean {
-  return state === "ready" || state === "starting" || state === "restarting";
+  // Idle: a lazy plugin; delivering an event starts it (host/instances/instance-pool.ts).
+  return state === "ready" || state === "idle" || state === "starting" || state === "restarting";
 }

@@ -121,7 +121,7 @@ export class SubscriberQueue {
     if (this.#pumping) return;
     this.#pumping = true;
     try {
-      while (this.#items.length > 0 && this.peer.state === "ready") {
+      while (this.#items.length > 0 && (this.peer.state === "ready" || this.peer.state === "idle")) {
         const item = this.#items.shift()!;
         this.#bytes -= item.bytes;
         try {

@@ -26,6 +26,9 @@ import { monitorRoutes } from "./admin/monitor-routes.ts";
 import type { MonitorRoutesDependencies } from "./admin/monitor-routes.ts";
 import { readiness } from "../monitoring/readiness.ts";
 import { forward } from "./forward.ts";
+import { updatesRoutes } from "./admin/updates-routes.ts";
+import type { UpdatesSource } from "./admin/updates-routes.ts";
+import { NO_REGISTRY } from "../registry-client/update-check.ts";
 import type { SupervisorLookup } from "./forward.ts";
 import { type ErrorResponder, jsonErrors } from "../templates/error-pages.ts";
 import type { HostBindings } from "./middleware/host-middleware.ts";
@@ -56,6 +59,8 @@ export interface AppDependencies {
   readonly monitor?: MonitorRoutesDependencies;
   /** Whether every plugin has had its first start (host.started resolved), for /health/ready. */
   readonly isStarted?: () => boolean;
+  /** The registry's update notifications (host/registry-client/); GET /admin/updates answers "no registry" when missing. */
+  readonly updates?: UpdatesSource;
   /** Installing `.corral` packages (host/packages/); the route is absent without it. */
   readonly packages?: PackageRoutesDependencies;
 }
@@ -91,7 +96,8 @@ export function createApp(deps: AppDependencies): Hono<{ Bindings: HostBindings 
     const plugin = deps.health().plugins.find((p) => p.name === c.req.param("name"));
     if (plugin === undefined) return sendError(c.env, notFound(c.req.param("name")));
     const history = deps.monitor?.lookup(plugin.name)?.history();
-    return c.json(history === undefined ? plugin : { ...plugin, history }, plugin.state === "ready" ? 200 : 503);
+    // An idle (lazy, unloaded) plugin is healthy: its next request starts it.
+    return c.json(history === undefined ? plugin : { ...plugin, history }, plugin.state === "ready" || plugin.state === "idle" ? 200 : 503);
   });
 
   const adminOptions = adminRouterOptions(deps.adminToken, deps.access, deps.log);
@@ -102,6 +108,7 @@ export function createApp(deps: AppDependencies): Hono<{ Bindings: HostBindings 
     ...adminAccessRoutes(deps.access, deps.health),
     ...(deps.telemetry === undefined ? [] : [metricsRoutes({ series: deps.telemetry.series, health: deps.health })]),
     ...(deps.monitor === undefined ? [] : [monitorRoutes(deps.monitor)]),
+    updatesRoutes(deps.updates ?? { report: () => NO_REGISTRY }),
     ...(deps.packages === undefined ? [] : [packageRoutes(deps.packages)]),
   ]));
   const metrics = deps.telemetry === undefined ? undefined : metricsEndpoint(deps.telemetry.metrics, deps.telemetry.metricsAccess, authenticate);

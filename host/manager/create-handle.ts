@@ -16,7 +16,8 @@ import type { Grants, RuntimePaths } from "../permission-flags.ts";
 import type { HostPolicy } from "../policy.ts";
 import type { PluginHandle } from "../plugins/plugin-handle.ts";
 import type { ServiceRegistry } from "../services/registry.ts";
-import { Supervisor } from "../supervisor.ts";
+import { createPluginHandle } from "../instances/create-plugin-handle.ts";
+import { resolvePoolSettings } from "../instances/pool-settings.ts";
 import type { PluginState, RestartPolicy } from "../supervisor.ts";
 
 /** One running copy of a plugin and what it holds; `close` stops it and frees its pool. */
@@ -60,7 +61,10 @@ export interface DeploymentFactoryInput {
 export function deploymentFactory(input: DeploymentFactoryInput): DeploymentFactory {
   const { policy, paths, hostEnv } = input;
   return {
-    grants: (loaded) => buildLaunchPlan({ loaded, policy, paths, hostEnv }).grants,
+    grants: (loaded) => {
+      resolvePoolSettings(loaded.manifest, policy); // instances, queue and CPU within the policy too
+      return buildLaunchPlan({ loaded, policy, paths, hostEnv }).grants;
+    },
     async create(loaded, onStateChange, options) {
       const pluginLog = input.log.forPlugin(loaded.manifest.name);
       const plan = buildLaunchPlan({ loaded, policy, paths, hostEnv });
@@ -74,7 +78,8 @@ export function deploymentFactory(input: DeploymentFactoryInput): DeploymentFact
           ...(input.queryObserver === undefined ? {} : { observer: input.queryObserver(loaded.manifest.name) }),
         });
       }
-      const handle = new Supervisor({
+      const handle = createPluginHandle({
+        policy,
         loaded,
         plan,
         logger: pluginLog,

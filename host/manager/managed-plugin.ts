@@ -200,7 +200,8 @@ export class ManagedPlugin implements PluginHandle {
     // A failed first start is reported (lastExit, failure) once its process's exit is handled.
     const settleBy = Date.now() + 3000;
     while (next.handle.state === "starting" && Date.now() < settleBy) await new Promise((r) => setTimeout(r, 10));
-    if (next.handle.state !== "ready" || this.#closed) {
+    // Idle: a lazy plugin (host/instances/) has no process until its first request.
+    if ((next.handle.state !== "ready" && next.handle.state !== "idle") || this.#closed) {
       const health = next.handle.health();
       const why = health.failure ?? health.lastExit?.message ?? `it ended up ${next.handle.state}`;
       await next.close(`${kind} abandoned: ${why}`, this.#options.stopDeadlineMs);

@@ -40,6 +40,18 @@ export interface ManifestLimits {
   readonly maxBodyBytes?: number;
   /** Size of the plugin's database pool (with `database: true`), within the host's maximum. */
   readonly dbConnections?: number;
+  /** Requests served at once across the plugin's instances (host/instances/). */
+  readonly maxConcurrent?: number;
+  /** Requests that may wait when maxConcurrent are in flight; beyond: 503 CORRAL_E_PLUGIN_BUSY. */
+  readonly maxQueue?: number;
+  /** CPU quota per instance over the policy's window, in percent of one core. */
+  readonly cpuPercent?: number;
+}
+
+/** How many processes of the plugin may run (`instances` in plugin.json). */
+export interface ManifestInstances {
+  readonly min: number;
+  readonly max: number;
 }
 
 /** One global request hook a manifest declares (see `Manifest.globalHooks`). */
@@ -96,7 +108,21 @@ export interface Manifest {
   readonly cache?: { readonly maxBytes: number };
   /** Entry files (relative to the plugin folder) the host bundles and minifies at load; empty when none. */
   readonly assets: readonly string[];
+  /** No process until the first request; stopped after `idleTimeoutMs` without one. */
+  readonly lazy: boolean;
+  /** For a lazy plugin; the host policy's default when left out. */
+  readonly idleTimeoutMs?: number;
+  /** Default `{ min: 1, max: min }`. */
+  readonly instances: ManifestInstances;
+  /**
+   * Host services beyond the sandbox the plugin may call (`"health"`); loaded manifests always
+   * have it (empty when none). Optional so manifests built in code need not name it.
+   */
+  readonly host?: readonly HostServiceGrant[];
 }
+
+/** The host services a manifest's `host` field may name. */
+export type HostServiceGrant = "health";
 
 /** A manifest with the places it names resolved on disk. */
 export interface LoadedManifest {
@@ -165,6 +191,11 @@ export function parseManifest(text: string, file: string): Manifest {
     const lines = formatValidationErrors(validateManifest.errors ?? []);
     throw new CorralError(ErrorCode.MANIFEST_INVALID, lines.map((line) => `${file}: ${line}`).join("\n"));
   }
+  const instances = (data as ManifestFile).instances;
+  if (instances?.min !== undefined && instances.max !== undefined && instances.max < instances.min) {
+    throw new CorralError(ErrorCode.MANIFEST_INVALID,
+      `${file}: /instances/max: expected at least /instances/min (${instances.min}), got ${instances.max}`);
+  }
   return withDefaults(data as ManifestFile);
 }
 
@@ -189,10 +220,14 @@ interface ManifestFile {
   commands?: Record<string, { description?: string }>;
   cache?: { maxBytes?: number };
   assets?: string[];
+  lazy?: boolean;
+  idleTimeoutMs?: number;
+  instances?: Partial<ManifestInstances>;
+  host?: HostServiceGrant[];
 }
 
 function withDefaults(file: ManifestFile): Manifest {
-  const { cache, ...plain } = file;
+  const { cache, instances, ...plain } = file;
   const manifest: Manifest = {
     ...plain,
     entry: file.entry ?? "mod.ts",
@@ -218,6 +253,9 @@ function withDefaults(file: ManifestFile): Manifest {
     commands: file.commands ?? {},
     ...(cache === undefined ? {} : { cache: { maxBytes: cache.maxBytes ?? 1024 * 1024 } }),
     assets: file.assets ?? [],
+    lazy: file.lazy ?? false,
+    instances: { min: instances?.min ?? 1, max: instances?.max ?? instances?.min ?? 1 },
+    host: file.host ?? [],
   };
   return deepFreeze(manifest);
 }

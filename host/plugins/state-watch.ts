@@ -12,7 +12,7 @@ export interface WatchedPlugin {
 export type Settled = { readonly ready: true } | { readonly ready: false; readonly why: string };
 
 /** States a started plugin leaves only by an operator's or the host's action. */
-const SETTLED: ReadonlySet<PluginState> = new Set(["ready", "failed", "stopping", "stopped"]);
+const SETTLED: ReadonlySet<PluginState> = new Set(["ready", "idle", "failed", "stopping", "stopped"]);
 
 export class StateWatch {
   readonly #waiting = new Map<string, Set<(state: PluginState) => void>>();
@@ -44,7 +44,8 @@ export class StateWatch {
    */
   async settled(plugin: WatchedPlugin): Promise<Settled> {
     const state = await this.until(plugin, SETTLED);
-    if (state === "ready") return { ready: true };
+    // Idle: a lazy plugin, started by the first request or call its dependents make.
+    if (state === "ready" || state === "idle") return { ready: true };
     if (state === "failed") return { ready: false, why: `"${plugin.name}" failed to start: ${plugin.health().failure ?? "no reason recorded"}` };
     return { ready: false, why: `"${plugin.name}" was stopped before it was ready` };
   }

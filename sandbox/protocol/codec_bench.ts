@@ -6,7 +6,7 @@
  */
 
 import type { RequestMessage, ResponseMessage } from "../../schemas/messages.ts";
-import { decodeFrame, encodeFrame } from "./codec.ts";
+import { decodeFrame, decodeWithCapnpEs, encodeFrame, encodeWithCapnpEs } from "./codec.ts";
 import { decodeHeaders, encodeHeaders } from "./headers.ts";
 import { toRequest } from "../http-bridge.ts";
 
@@ -76,4 +76,14 @@ Deno.bench("decode + encode the same as JSON (reference)", () => {
 Deno.bench("host side (for reference): encode request, decode response", () => {
   encodeFrame(request);
   decodeFrame(responseBytes);
+});
+
+Deno.bench("runner side through capnp-es only: decode request, encode response (what the fast path avoids)", () => {
+  const frame = decodeWithCapnpEs(requestBytes) as RequestMessage;
+  encodeWithCapnpEs({ type: "response", id: frame.id, status: 200, headers: response.headers, body });
+});
+
+Deno.bench("runner side through the fast path: decode request, encode response", () => {
+  const frame = decodeFrame(requestBytes) as RequestMessage;
+  encodeFrame({ type: "response", id: frame.id, status: 200, headers: response.headers, body });
 });

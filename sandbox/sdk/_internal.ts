@@ -11,6 +11,7 @@ import type { MigrateAction } from "../../schemas/messages.ts";
 import { EMPTY_CONTEXT, type RequestContext } from "../../schemas/request-context.ts";
 import { PLUGIN_CALLS } from "./_calls.ts";
 import { createCache } from "./cache/client.ts";
+import { createHostAccess } from "./host/client.ts";
 import type { HostServices, PluginInternals } from "./_plugin-internals.ts";
 
 export type { HostServices, PluginInternals } from "./_plugin-internals.ts";
@@ -196,6 +197,7 @@ function createContext(options: StartOptions, host: HostServices, definition: Pl
     events: createEvents(host),
     extensions: createExtensions(host),
     cache: createCache(host),
+    host: createHostAccess(host),
   } as PluginContext;
   // After the object exists: context processors are given the context itself.
   (context as { templates: Templates }).templates = createTemplates({

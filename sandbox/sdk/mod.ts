@@ -80,3 +80,4 @@ export type {
 } from "./hooks/types.ts";
 export type { CommandIo, PluginCommand, PluginCommands } from "./types.ts";
 export type { CacheSetOptions, PluginCache } from "./cache/types.ts";
+export type { HostAccess, HostHealth, HostHealthReport, HostPluginHealth } from "./host/types.ts";

@@ -15,6 +15,8 @@ export type { BeforeRequestAnswer, HeaderEdits } from "../../schemas/global-hook
 import { bufferResponse, type HostServices, isPluginDefinition, parseConfig, startPlugin } from "./_internal.ts";
 import { CorralError, ErrorCode } from "../../schemas/errors.ts";
 import { deniedCacheServices, memoryCacheServices, type MemoryCacheOptions, type MemoryService } from "./cache/memory-cache.ts";
+import { HOST_HEALTH_METHOD } from "./host/client.ts";
+import type { HostHealth } from "./host/types.ts";
 import { runCommand } from "./commands/run-command.ts";
 
 export type { LogRecord } from "./types.ts";
@@ -64,6 +66,12 @@ export interface TestPluginOptions<DB = unknown> extends EventsTestOptions {
    * host whose manifest has no `cache` field, every cache call rejects with `CORRAL_E_CALL_DENIED`.
    */
   readonly cache?: boolean | MemoryCacheOptions;
+  /**
+   * What `ctx.host.health()` answers, as when plugin.json says `"host": ["health"]`: a value, or
+   * a function called on each call (to change the answer between requests). Without it, as on a
+   * host whose manifest has no such grant, the call rejects with `CORRAL_E_CALL_DENIED`.
+   */
+  readonly hostHealth?: HostHealth | (() => HostHealth);
 }
 
 /**
@@ -173,7 +181,7 @@ export async function testPlugin<DB>(
   const maxBodyBytes = options.maxBodyBytes ?? Infinity;
   const logs: LogRecord[] = [];
   const events = fakeEventsHost(name, options);
-  const host = testHost(name, options.cache, events.host);
+  const host = testHost(name, options.cache, events.host, options.hostHealth);
   const plugin = await startPlugin(definition as PluginDefinition, {
     name,
     version: options.version ?? "0.0.0",
@@ -222,9 +230,22 @@ export async function testPlugin<DB>(
 
 /** The host services a plugin under test can call: the cache (in memory, or denied). */
 /** The host services under testPlugin(): the cache here, everything else (events...) from `fallback`. */
-function testHost(name: string, cache: boolean | MemoryCacheOptions = false, fallback?: HostServices): HostServices {
+function testHost(
+  name: string,
+  cache: boolean | MemoryCacheOptions = false,
+  fallback?: HostServices,
+  hostHealth?: HostHealth | (() => HostHealth),
+): HostServices {
   const services: Readonly<Record<string, MemoryService>> = {
     ...(cache === false ? deniedCacheServices(name) : memoryCacheServices(cache === true ? {} : cache)),
+    [HOST_HEALTH_METHOD]: () => {
+      if (hostHealth === undefined) {
+        throw new CorralError(ErrorCode.CALL_DENIED,
+          `plugin "${name}" called "${HOST_HEALTH_METHOD}" without the grant: in production add "host": ["health"] ` +
+          `to its plugin.json; under testPlugin() pass the hostHealth option`);
+      }
+      return typeof hostHealth === "function" ? hostHealth() : hostHealth;
+    },
   };
   return {
     // Payloads and results go through JSON, as they do over the wire.

@@ -9,6 +9,7 @@ import type { TemplateHelper, TemplateRequest, Templates } from "./templates/typ
 import type { Contributions, EventHandlers, PluginEvents, PluginExtensions } from "./events/types.ts";
 import type { GlobalRequestHooks, RequestHooks } from "./hooks/types.ts";
 import type { PluginCache } from "./cache/types.ts";
+import type { HostAccess } from "./host/types.ts";
 
 /**
  * A JSON value, as found in a plugin's configuration.
@@ -227,6 +228,11 @@ export interface PluginContext<DB = unknown> {
    * ```
    */
   readonly cache: PluginCache;
+  /**
+   * The host beyond the sandbox, as far as the manifest's `host` field grants it (see
+   * {@linkcode HostAccess}): `health()` needs `"host": ["health"]`. Deny by default.
+   */
+  readonly host: HostAccess;
 }
 
 /**

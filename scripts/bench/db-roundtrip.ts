@@ -20,13 +20,6 @@ Times N sequential "select $1::int" statements (median of 5 rounds, µs per stat
 (a) node-postgres from Node, extended protocol; (b) raw sql through a plugin's ctx.db;
 (c) a Kysely select through ctx.db; (d) a transaction of begin + insert + commit through ctx.db.`;
 
-const args = process.argv.slice(2);
-if (args.includes("--help") || args.includes("-h") || !process.env.DATABASE_URL) {
-  console.log(HELP);
-  process.exit(args.includes("--help") || args.includes("-h") ? 0 : 64);
-}
-const n = Number(args[args.indexOf("--n") + 1] ?? 0) || 2000;
-const databaseUrl = process.env.DATABASE_URL;
 const PLUGIN = "bench-db-roundtrip";
 
 const pluginSource = `
@@ -59,7 +52,10 @@ export default definePlugin<Database>({
 });
 `;
 
-async function main(): Promise<void> {
+/** Median µs per statement of each path (npm run bench folds this in). */
+export interface DbRoundtripResult { readonly direct: number; readonly raw: number; readonly kysely: number; readonly transaction: number; readonly n: number; readonly rounds: number }
+
+export async function measureDbRoundtrip(databaseUrl: string, n: number, rounds = 5): Promise<DbRoundtripResult> {
   const work = await mkdtemp(join(tmpdir(), "corral-bench-db-"));
   const pluginDir = join(work, "plugins", PLUGIN);
   await mkdir(pluginDir, { recursive: true });
@@ -84,7 +80,7 @@ async function main(): Promise<void> {
     const transaction: number[] = [];
     const client = await admin.connect();
     try {
-      for (let round = 0; round < 5; round++) {
+      for (let round = 0; round < rounds; round++) {
         const started = performance.now();
         for (let i = 0; i < n; i++) await client.query({ text: "select $1::int as n", values: [i], queryMode: "extended" } as pg.QueryConfig);
         direct.push(((performance.now() - started) * 1000) / n);
@@ -95,13 +91,7 @@ async function main(): Promise<void> {
     } finally {
       client.release();
     }
-    const line = (label: string, values: number[]) => console.log(`${label.padEnd(52)} ${median(values).toFixed(0).padStart(6)} µs`);
-    console.log(`${n} sequential statements, median of 5 rounds, per statement:`);
-    line("(a) node-postgres, extended protocol, from Node", direct);
-    line("(b) sql`select $1::int` through a plugin's ctx.db", raw);
-    line("(c) Kysely selectFrom().where() through ctx.db", kysely);
-    line("(d) transaction: begin + insert + commit via ctx.db", transaction);
-    console.log(`sandbox + protocol + host overhead per statement: ~${(median(raw) - median(direct)).toFixed(0)} µs`);
+    return { direct: median(direct), raw: median(raw), kysely: median(kysely), transaction: median(transaction), n, rounds };
   } finally {
     await host.close("bench finished");
     await dropPluginDatabase(admin, PLUGIN);
@@ -121,4 +111,19 @@ function median(values: number[]): number {
   return sorted[Math.floor(sorted.length / 2)]!;
 }
 
-await main();
+if (process.argv[1] !== undefined && import.meta.url.endsWith(process.argv[1].split("/").pop()!)) {
+  const args = process.argv.slice(2);
+  if (args.includes("--help") || args.includes("-h") || !process.env.DATABASE_URL) {
+    console.log(HELP);
+    process.exit(args.includes("--help") || args.includes("-h") ? 0 : 64);
+  }
+  const n = Number(args[args.indexOf("--n") + 1] ?? 0) || 2000;
+  const r = await measureDbRoundtrip(process.env.DATABASE_URL, n);
+  const line = (label: string, us: number) => console.log(`${label.padEnd(52)} ${us.toFixed(0).padStart(6)} µs`);
+  console.log(`${n} sequential statements, median of 5 rounds, per statement:`);
+  line("(a) node-postgres, extended protocol, from Node", r.direct);
+  line("(b) sql`select $1::int` through a plugin's ctx.db", r.raw);
+  line("(c) Kysely selectFrom().where() through ctx.db", r.kysely);
+  line("(d) transaction: begin + insert + commit via ctx.db", r.transaction);
+  console.log(`sandbox + protocol + host overhead per statement: ~${(r.raw - r.direct).toFixed(0)} µs`);
+}

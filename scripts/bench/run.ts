@@ -1,10 +1,16 @@
 /**
- * `npm run bench`: the forwarding benchmark. In ONE run, the same trivial Hono app (GET / and a
- * 1 KB JSON POST echo) is served (a) directly by Hono on Node, (b) by Deno.serve, (c) through an
- * undici reverse proxy in Node to (b), and (d) through Corral; wrk measures requests/s and
- * p50/p99 latency at 1 and 50 connections; the ratios d/a and d/c close the report.
+ * `npm run bench`: every benchmark of issue 7 in ONE run, printed as Markdown and written into
+ * docs/benchmarks.md's first section (between its `bench:results` markers).
+ *  1. Forwarding: the same trivial Hono app (GET / and a 1 KB JSON POST echo) served (a) directly
+ *     by Hono on Node, (b) by Deno.serve, (c) through an undici reverse proxy in Node to (b), and
+ *     (d) through Corral; wrk measures requests/s and p50/p99 latency at 1 and 50 connections, and
+ *     /proc the CPU time each server's processes spend per request; then the ratios d/a and d/c.
+ *  2. Cold start of a plugin (spawn to ready) against a bare `deno run` of an empty module.
+ *  3. Idle RSS per plugin and the host's RSS with 50 plugins.
+ *  4. A database round trip through the sandbox against direct pg (needs DATABASE_URL).
+ *  5. Codec encode + decode per message: the fast path against capnp-ts / capnp-es.
  *
- * Usage: npm run bench [-- --quick] [-- --runs N] [-- --seconds S]
+ * Usage: npm run bench [-- --quick] [-- --runs N] [-- --seconds S] [-- --no-write]
  * Needs wrk (apt-get install -y wrk). Uses DATABASE_URL when set, else the embedded Postgres.
  */
 import { spawn, spawnSync } from "node:child_process";
@@ -15,12 +21,24 @@ import { fileURLToPath } from "node:url";
 import { closeSync, mkdtempSync, openSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { resolveDenoBinary } from "../../host/runtime-paths.ts";
+import { measureCodec } from "./codec.ts";
+import { treeCpuMs } from "./cpu.ts";
+import { measureDbRoundtrip } from "./db-roundtrip.ts";
+import { writeResults } from "./report.ts";
+import { measureColdStart, measureMemory } from "./startup.ts";
 
-const HELP = `Usage: npm run bench [-- --quick | --runs N --seconds S]
+const HELP = `Usage: npm run bench [-- --quick | --runs N --seconds S] [--no-write]
 
 Runs wrk against four servers of the same app: (a) Hono on Node, (b) Deno.serve,
-(c) an undici proxy in Node to (b), (d) Corral. Prints requests/s and p50/p99 latency at
-1 and 50 connections for GET and a 1 KB JSON POST, and the ratios d/a and d/c (medians of N runs).
+(c) an undici proxy in Node to (b), (d) Corral. Prints requests/s, p50/p99 latency and CPU per
+request at 1 and 50 connections for GET and a 1 KB JSON POST, and the ratios d/a and d/c
+(medians of N runs). Then: plugin cold start against bare deno run, idle RSS per plugin, host RSS
+with 50 plugins, a database round trip through the sandbox against direct pg (with DATABASE_URL),
+and the codec's encode + decode time per message.
+  --quick      1 run of 2 s per target, fewer cold starts, 10 plugins for memory, fewer statements
+  --runs N     wrk runs per target (median), default 3
+  --seconds S  seconds per wrk run, default 5
+  --no-write   print only; do not update docs/benchmarks.md
 Needs wrk: apt-get install -y wrk`;
 
 const args = process.argv.slice(2);
@@ -34,7 +52,8 @@ const option = (name: string, fallback: number) => {
   return i >= 0 ? Number(args[i + 1]) : fallback;
 };
 const RUNS = option("--runs", quick ? 1 : 3);
-const SECONDS = option("--seconds", quick ? 3 : 5);
+const SECONDS = option("--seconds", quick ? 2 : 5);
+const WRITE = !args.includes("--no-write");
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = resolve(here, "../..");
@@ -89,7 +108,7 @@ function stopAll(): void {
 process.on("exit", stopAll);
 process.on("SIGINT", () => process.exit(130));
 
-interface Sample { rps: number; p50Ms: number; p99Ms: number }
+interface Sample { rps: number; p50Ms: number; p99Ms: number; cpuUs: number }
 
 function toMs(value: string): number {
   const m = /([\d.]+)(us|ms|s)/.exec(value);
@@ -98,7 +117,9 @@ function toMs(value: string): number {
   return m[2] === "us" ? n / 1000 : m[2] === "s" ? n * 1000 : n;
 }
 
-function wrk(url: string, connections: number, post: boolean, seconds: number): Sample {
+/** One wrk run; `cpuUs` is the CPU time of `pids`' process trees per request (host + plugins for (d)). */
+function wrk(url: string, connections: number, post: boolean, seconds: number, pids: readonly number[] = []): Sample {
+  const cpuBefore = pids.reduce((sum, pid) => sum + treeCpuMs(pid), 0);
   const argv = ["-t1", `-c${connections}`, `-d${seconds}s`, "--latency", ...(post ? ["-s", join(here, "post-1k.lua")] : []), url];
   const out = spawnSync("wrk", argv, { encoding: "utf8" }).stdout;
   const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(out)?.[1]);
@@ -106,7 +127,9 @@ function wrk(url: string, connections: number, post: boolean, seconds: number): 
   const p99 = toMs(/\s99%\s+(\S+)/.exec(out)?.[1] ?? "");
   const errors = /Non-2xx or 3xx responses: (\d+)/.exec(out)?.[1];
   if (errors !== undefined || !Number.isFinite(rps)) throw new Error(`wrk ${argv.join(" ")} failed:\n${out}`);
-  return { rps, p50Ms: p50, p99Ms: p99 };
+  const requests = Number(/(\d+) requests in/.exec(out)?.[1]);
+  const cpuMs = pids.reduce((sum, pid) => sum + treeCpuMs(pid), 0) - cpuBefore;
+  return { rps, p50Ms: p50, p99Ms: p99, cpuUs: (cpuMs * 1000) / requests };
 }
 
 function median(values: number[]): number {
@@ -139,44 +162,101 @@ try {
         const url = `http://127.0.0.1:${target.port}${target.prefix}${scenario.path}`;
         wrk(url, connections, scenario.post, 1); // warm-up
         const samples: Sample[] = [];
+        const pids = { a: [children[0]!.pid!], b: [children[1]!.pid!], c: [children[2]!.pid!, children[1]!.pid!], d: [children[3]!.pid!] }[target.key];
         for (let run = 0; run < RUNS; run++) {
-          samples.push(wrk(url, connections, scenario.post, SECONDS));
+          samples.push(wrk(url, connections, scenario.post, SECONDS, pids));
           process.stderr.write(`\rbench: ${++done}/${total} runs`);
         }
         results.set(`${scenario.name}|${connections}|${target.key}`, {
           rps: median(samples.map((s) => s.rps)),
           p50Ms: median(samples.map((s) => s.p50Ms)),
           p99Ms: median(samples.map((s) => s.p99Ms)),
+          cpuUs: median(samples.map((s) => s.cpuUs)),
         });
       }
     }
   }
   process.stderr.write("\n");
+  const load = readFileSync("/proc/loadavg", "utf8").split(" ").slice(0, 3).join(" ");
+  stopAll();
+
+  process.stderr.write("bench: cold start…\n");
+  const cold = await measureColdStart(join(here, "plugins/bench"), quick ? 5 : 20);
+  const pluginCount = quick ? 10 : 50;
+  process.stderr.write(`bench: host with ${pluginCount} plugins…\n`);
+  const memory = await measureMemory(join(here, "plugins/bench"), pluginCount, 19005);
+  const databaseUrl = process.env.DATABASE_URL;
+  let db: Awaited<ReturnType<typeof measureDbRoundtrip>> | undefined;
+  if (databaseUrl !== undefined) {
+    process.stderr.write("bench: database round trip…\n");
+    db = await measureDbRoundtrip(databaseUrl, quick ? 300 : 2000, quick ? 3 : 5);
+  }
+  process.stderr.write("bench: codec…\n");
+  const codec = measureCodec(quick);
 
   const lines: string[] = [];
   lines.push(`Machine: ${cpus().length} × ${cpus()[0]?.model.trim()}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB; Node ${process.version}; ${spawnSync(deno, ["--version"], { encoding: "utf8" }).stdout.split("\n")[0]}`);
-  lines.push(`Command: npm run bench -- --runs ${RUNS} --seconds ${SECONDS} (wrk -t1, medians of ${RUNS} runs of ${SECONDS} s after a 1 s warm-up)`);
+  lines.push(`Command: npm run bench -- ${quick ? "--quick" : `--runs ${RUNS} --seconds ${SECONDS}`} (wrk -t1, medians of ${RUNS} runs of ${SECONDS} s after a 1 s warm-up; load average after the wrk runs: ${load})`);
   lines.push("");
-  lines.push("| scenario | conns | target | req/s | p50 ms | p99 ms |");
-  lines.push("|---|---:|---|---:|---:|---:|");
+  lines.push("### Forwarding");
+  lines.push("");
+  lines.push("CPU µs/req: CPU time of the server's processes (from /proc) over requests served; (c) counts the proxy and (b), (d) the host and its plugin processes.");
+  lines.push("");
+  lines.push("| scenario | conns | target | req/s | p50 ms | p99 ms | CPU µs/req |");
+  lines.push("|---|---:|---|---:|---:|---:|---:|");
   for (const scenario of scenarios) {
     for (const connections of [1, 50]) {
       for (const target of TARGETS) {
         const r = results.get(`${scenario.name}|${connections}|${target.key}`)!;
-        lines.push(`| ${scenario.name} | ${connections} | (${target.key}) ${target.label} | ${Math.round(r.rps)} | ${r.p50Ms.toFixed(3)} | ${r.p99Ms.toFixed(3)} |`);
+        lines.push(`| ${scenario.name} | ${connections} | (${target.key}) ${target.label} | ${Math.round(r.rps)} | ${r.p50Ms.toFixed(3)} | ${r.p99Ms.toFixed(3)} | ${r.cpuUs.toFixed(0)} |`);
       }
     }
   }
   lines.push("");
-  lines.push("| scenario | conns | d/a (Corral / direct Node) | d/c (Corral / undici proxy) |");
-  lines.push("|---|---:|---:|---:|");
+  lines.push("| scenario | conns | d/a (Corral / direct Node) | d/c (Corral / undici proxy) | added p50 over (a) ms | added p99 over (a) ms |");
+  lines.push("|---|---:|---:|---:|---:|---:|");
   for (const scenario of scenarios) {
     for (const connections of [1, 50]) {
-      const get = (k: string) => results.get(`${scenario.name}|${connections}|${k}`)!.rps;
-      lines.push(`| ${scenario.name} | ${connections} | ${(get("d") / get("a")).toFixed(2)} | ${(get("d") / get("c")).toFixed(2)} |`);
+      const get = (k: string) => results.get(`${scenario.name}|${connections}|${k}`)!;
+      lines.push(`| ${scenario.name} | ${connections} | ${(get("d").rps / get("a").rps).toFixed(2)} | ${(get("d").rps / get("c").rps).toFixed(2)} | ${(get("d").p50Ms - get("a").p50Ms).toFixed(3)} | ${(get("d").p99Ms - get("a").p99Ms).toFixed(3)} |`);
     }
   }
-  console.log(lines.join("\n"));
+  const mib = (bytes: number) => (bytes / 2 ** 20).toFixed(1);
+  lines.push("");
+  lines.push("### Start-up and memory");
+  lines.push("");
+  lines.push("| what | result |");
+  lines.push("|---|---:|");
+  lines.push(`| cold start of a plugin, spawn to ready (median of ${cold.runs}) | ${cold.pluginColdStartMs.toFixed(0)} ms |`);
+  lines.push(`| bare \`deno run\` of an empty module, spawn to exit (median of ${cold.runs}) | ${cold.bareDenoMs.toFixed(0)} ms |`);
+  lines.push(`| idle RSS per plugin (its processes, ${memory.plugins} plugins running) | ${mib(memory.rssPerPluginBytes)} MiB |`);
+  lines.push(`| host RSS with ${memory.plugins} idle plugins (the host process alone) | ${mib(memory.hostRssBytes)} MiB |`);
+  lines.push("");
+  lines.push("### Database round trip");
+  lines.push("");
+  if (db === undefined) lines.push("Not measured: DATABASE_URL is not set.");
+  else {
+    lines.push(`${db.n} sequential statements, median of ${db.rounds} rounds:`);
+    lines.push("");
+    lines.push("| path | per statement |");
+    lines.push("|---|---:|");
+    lines.push(`| node-postgres directly from Node (extended protocol) | ${db.direct.toFixed(0)} µs |`);
+    lines.push(`| \`sql\` template through a plugin's \`ctx.db\` | ${db.raw.toFixed(0)} µs |`);
+    lines.push(`| Kysely builder through \`ctx.db\` | ${db.kysely.toFixed(0)} µs |`);
+    lines.push(`| begin + insert + commit through \`ctx.db\` | ${db.transaction.toFixed(0)} µs |`);
+  }
+  lines.push("");
+  lines.push("### Codec, encode + decode per message (POST with 10 headers and 1 KB JSON)");
+  lines.push("");
+  lines.push("| side | codec | µs per message |");
+  lines.push("|---|---|---:|");
+  for (const row of codec) lines.push(`| ${row.side} | ${row.codec} | ${row.usPerMessage.toFixed(2)} |`);
+  const report = lines.join("\n");
+  console.log(report);
+  if (WRITE) {
+    writeResults(join(root, "docs/benchmarks.md"), `Run of ${new Date().toISOString().slice(0, 10)}.\n\n${report}`);
+    process.stderr.write("bench: results written to docs/benchmarks.md\n");
+  }
 } finally {
   stopAll();
   await new Promise((r) => setTimeout(r, 500));

@@ -47,7 +47,7 @@ test("a minimal manifest loads with every default applied", async () => {
     ...GOOD, entry: "mod.ts", dependencies: {}, permissions: { net: [], read: [], env: [] },
     limits: {}, database: false, config: {},
     globalHooks: {}, events: { emits: [], subscribes: [], queueSize: 100 }, extensionPoints: {}, contributes: [], commands: {},
-    assets: [],
+    assets: [], lazy: false, instances: { min: 1, max: 1 }, host: [],
   });
   assert.is(loaded.dir, await realpath(dir));
   assert.is(loaded.file, join(dir, "plugin.json"));
@@ -138,7 +138,7 @@ test("refuses unknown fields at every level and lists the allowed ones", () => {
   assert.is(lines.length, 3, error.message);
   assert.ok(lines[0].startsWith(`plugins/x/plugin.json: /: unknown field "colour" (allowed: name, version, description,`), lines[0]);
   assert.ok(lines.includes(`plugins/x/plugin.json: /permissions: unknown field "write" (allowed: net, read, env)`), error.message);
-  assert.ok(lines.includes(`plugins/x/plugin.json: /limits: unknown field "cpu" (allowed: memoryMb, timeoutMs, maxBodyBytes, dbConnections)`), error.message);
+  assert.ok(lines.includes(`plugins/x/plugin.json: /limits: unknown field "cpu" (allowed: memoryMb, timeoutMs, maxBodyBytes, dbConnections, maxConcurrent, maxQueue, cpuPercent)`), error.message);
 });
 
 test("reports every problem at once, one line each, including missing required fields", () => {

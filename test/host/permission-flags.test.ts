@@ -39,7 +39,7 @@ function loaded(asked: Asked = {}): LoadedManifest {
       permissions: { net: asked.net ?? [], read, env: asked.env ?? [] },
       limits: asked.limits ?? {}, database: false, config: {},
       globalHooks: {}, events: { emits: [], subscribes: [], queueSize: 100 }, extensionPoints: {}, contributes: [], commands: {},
-      assets: [],
+      assets: [], lazy: false, instances: { min: 1, max: 1 },
     },
     dir: DIR,
     file: "plugins/hello/plugin.json",
@@ -84,7 +84,7 @@ test("nothing granted: no --allow-* flag at all, defaults from the policy, a scr
     "--v8-flags=--max-old-space-size=128", bootstrapModule(PATHS.runnerPath, `${DIR}/mod.ts`),
   ]);
   assert.equal(p.env, { DENO_DIR: PATHS.denoDir, NO_COLOR: "1" });
-  assert.equal(p.grants, { net: [], read: [], env: [], memoryMb: 128, timeoutMs: 10000, maxBodyBytes: MiB, isolation: "none" });
+  assert.equal(p.grants, { net: [], read: [], env: [], memoryMb: 128, timeoutMs: 10000, maxBodyBytes: MiB, isolation: "none", host: [] });
   assert.is(p.dataLimitBytes, null);
 });
 

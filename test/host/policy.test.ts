@@ -32,8 +32,14 @@ test("the default policy has the documented values and is frozen", () => {
   assert.equal(policy.net, { allow: ["*"], deny: ["169.254.169.254:*", "metadata.google.internal:*"] });
   assert.equal(policy.env.deny, ["DATABASE_URL", "PGPASSWORD", "PGUSER", "PGHOST", "CORRAL_SECRET", "CORRAL_ADMIN_TOKEN",
     "AWS_SECRET_ACCESS_KEY", "AWS_ACCESS_KEY_ID"]);
-  assert.equal(policy.limits, { maxMemoryMb: 1024, maxTimeoutMs: 60000, maxBodyBytes: 64 * 1024 * 1024 });
-  assert.equal(policy.defaults, { memoryMb: 128, timeoutMs: 10000, maxBodyBytes: 1024 * 1024 });
+  assert.equal(policy.limits, {
+    maxMemoryMb: 1024, maxTimeoutMs: 60000, maxBodyBytes: 64 * 1024 * 1024,
+    maxConcurrent: 1000, maxQueue: 1000, maxCpuPercent: 400, cpuWindowMs: 10_000, maxInstances: 4,
+  });
+  assert.equal(policy.defaults, {
+    memoryMb: 128, timeoutMs: 10000, maxBodyBytes: 1024 * 1024, maxConcurrent: 100, maxQueue: 100, cpuPercent: 0, idleTimeoutMs: 300_000,
+  });
+  assert.equal(policy.scaling, { forceLazy: [], scaleUpQueueDepth: 4, scaleDownIdleMs: 30_000 });
   assert.is(policy.isolation, "auto");
   assert.is(policy.startTimeoutMs, 10000);
   assert.ok(Object.isFrozen(policy.net.deny));
@@ -47,7 +53,7 @@ test("a partial policy file takes defaults for what it leaves out; a given field
   const file = await policyFile({ net: { deny: ["10.0.0.1:*"] }, limits: { maxMemoryMb: 512 }, isolation: "namespace" });
   const policy = await loadPolicy(file);
   assert.equal(policy.net, { allow: ["*"], deny: ["10.0.0.1:*"] });
-  assert.equal(policy.limits, { maxMemoryMb: 512, maxTimeoutMs: 60000, maxBodyBytes: 64 * 1024 * 1024 });
+  assert.equal(policy.limits, { ...defaultPolicy().limits, maxMemoryMb: 512 });
   assert.is(policy.isolation, "namespace");
   assert.equal(policy.env, defaultPolicy().env);
   assert.ok(Object.isFrozen(policy.limits));
@@ -62,7 +68,7 @@ test("a bad policy file is refused naming the file, every field and what was exp
   const lines = error.message.split("\n");
   assert.ok(lines.every((line) => line.startsWith(`${file}: /`)), error.message);
   for (const expected of [
-    `/: unknown field "colour" (allowed: net, env, limits, defaults, isolation, startTimeoutMs, http, monitoring)`,
+    `/: unknown field "colour" (allowed: net, env, limits, defaults, isolation, startTimeoutMs, http, monitoring, scaling)`,
     `/net/allow/1: expected a net pattern: "host:port", "host:*", "*:port" or "*" (IPv6 hosts in brackets, ports 1-65535), got "no port"`,
     `/isolation: expected one of "auto", "namespace", "none", got "maybe"`,
     `/limits/maxMemoryMb: expected an integer from 16 to 16384 (MiB), got "lots"`,
@@ -138,6 +144,24 @@ test("withRuntimeDenies adds the host's own addresses and every loopback spellin
   }
   assert.is(netGrantRefusal(policy, "localhost:8081"), null);
   assert.throws(() => withRuntimeDenies(base, ["127.0.0.1"]), (error: unknown) => error instanceof TypeError);
+});
+
+test("the scaling section and the instance, queue and CPU limits are read; a default over its ceiling is refused", async () => {
+  const policy = await loadPolicy(await policyFile({
+    scaling: { forceLazy: ["*"], scaleDownIdleMs: 500 },
+    limits: { maxInstances: 8, maxCpuPercent: 200, cpuWindowMs: 2000 },
+    defaults: { cpuPercent: 100, idleTimeoutMs: 60_000 },
+  }));
+  assert.equal(policy.scaling, { forceLazy: ["*"], scaleUpQueueDepth: 4, scaleDownIdleMs: 500 });
+  assert.is(policy.limits.maxInstances, 8);
+  assert.is(policy.limits.cpuWindowMs, 2000);
+  assert.is(policy.defaults.cpuPercent, 100);
+  const error = await rejection(loadPolicy(await policyFile({ limits: { maxQueue: 10 }, defaults: { maxQueue: 20 } })));
+  assert.is(error.code, ErrorCode.POLICY_INVALID);
+  assert.match(error.message, "/defaults/maxQueue: expected at most /limits/maxQueue (10), got 20");
+  const bad = await rejection(loadPolicy(await policyFile({ scaling: { forceLazy: ["Not A Name"], scaleUpQueueDepth: 0 } })));
+  assert.match(bad.message, "/scaling/forceLazy/0: expected a plugin name");
+  assert.match(bad.message, "/scaling/scaleUpQueueDepth: expected an integer from 1 to 100000 (requests), got 0");
 });
 
 test.run();

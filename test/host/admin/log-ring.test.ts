@@ -49,4 +49,20 @@ test("Logger.onRecord hears forPlugin loggers, and stops after unsubscribing", (
   assert.equal(ring.recent("p").map((r) => r.message), ["kept"]);
 });
 
+test("fields whose JSON is long are cut, flat or nested; short ones are kept as they are", () => {
+  const ring = new LogRing({ all: 5, problems: 5 });
+  const short = { status: 200, path: "/plugins/a/", ok: true };
+  ring.add({ ...record("a", "info", "short"), fields: short });
+  ring.add({ ...record("a", "info", "flat"), fields: { text: "x".repeat(5000) } });
+  ring.add({ ...record("a", "info", "nested"), fields: { inner: { text: "y".repeat(5000) } } });
+  ring.add({ ...record("a", "info", "escapes"), fields: { text: "\u0000".repeat(800) } }); // 800 chars, 4800 of JSON
+  const [escapes, nested, flat, kept] = ring.recent("a");
+  assert.is(kept!.fields, short);
+  for (const cut of [flat!, nested!, escapes!]) {
+    const truncated = (cut.fields as { truncated: string }).truncated;
+    assert.type(truncated, "string", cut.message);
+    assert.ok(truncated.length <= 4001, cut.message);
+  }
+});
+
 test.run();

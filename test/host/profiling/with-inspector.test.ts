@@ -19,7 +19,7 @@ function loaded(net: string[] = []): LoadedManifest {
       name: "hello", version: "1.0.0", hostApi: "^1.0.0", entry: "mod.ts", dependencies: {},
       permissions: { net, read: [], env: [] }, limits: {}, database: false, config: {},
       globalHooks: {}, events: { emits: [], subscribes: [], queueSize: 100 }, extensionPoints: {}, contributes: [], commands: {},
-      assets: [],
+      assets: [], lazy: false, instances: { min: 1, max: 1 },
     },
     dir: DIR, file: "plugins/hello/plugin.json", entryPath: `${DIR}/mod.ts`, readPaths: [],
   };

@@ -72,6 +72,7 @@ export function dashboardRoutes(deps: DashboardDependencies): AdminRoutes {
       }));
       return html(c, "plugins", {
         title: "Plugins", plugins, invalid: report.invalid, notice: doneNotice(c), operationsAvailable: deps.operations !== undefined,
+        updates: report.updates === undefined ? undefined : { ...report.updates, listed: report.updates.plugins.filter((p) => p.latest !== null || p.advisories.length > 0) },
       });
     });
 
