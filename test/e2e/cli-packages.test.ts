@@ -12,6 +12,8 @@ import { dirname, join } from "node:path";
 import { gunzipSync, gzipSync } from "node:zlib";
 import { corral, ROOT } from "../helpers/corral-cli.ts";
 import { startTestHost, type TestHost } from "../helpers/host.ts";
+import { forgetManagerRows, openManagerAdmin } from "../helpers/manager.ts";
+import { openAdmin, resetPluginDatabases } from "../helpers/plugin-database.ts";
 
 let host: TestHost;
 let work: string;
@@ -20,13 +22,26 @@ const NAME = "cli-e2e-app";
 
 const cli = (args: string[]) => corral(args, { pluginsDir: host.pluginsDir, dataDir: join(work, "cli-data"), env, npx: true });
 
+const managerAdmin = openManagerAdmin();
+const dbAdmin = openAdmin("cli packages");
+
+/** The installed versions live in the host database, where every other host of it would load them. */
+async function forget(): Promise<void> {
+  await forgetManagerRows(managerAdmin, [NAME]);
+  await resetPluginDatabases(dbAdmin, [NAME]);
+}
+
 test.before(async () => {
+  await forget();
   host = await startTestHost({ plugins: ["echo"] });
   work = await mkdtemp(join(tmpdir(), "corral-cli-e2e-"));
   env = { CORRAL_URL: host.url, CORRAL_ADMIN_TOKEN: host.host.adminToken };
 });
 test.after(async () => {
   await host?.close();
+  await forget();
+  await managerAdmin.end();
+  await dbAdmin.end();
 });
 
 test("create -> deno test -> pack -> sign -> verify -> install -> serve -> update (escalation refused, then accepted)", async () => {
