@@ -251,6 +251,11 @@ export async function startHost(config: HostConfig): Promise<RunningHost> {
     operations: manager,
     isStarted: () => startedAll,
     ...(updates === undefined ? {} : { updates: { report: () => updates.report(), checkNow: () => updates.checkNow() } }),
+    packages: {
+      operations: manager, dataDir: config.dataDir,
+      trust: config.dev === true ? { allowUnsigned: true, allowUntrusted: true } : basePolicy.packages ?? { allowUnsigned: false, allowUntrusted: false },
+      runningManifest: (name) => supervisors.get(name)?.manifest,
+    },
     monitor: {
       lookup: (name) => supervisors.get(name),
       storedHistory: (name, limit) => stateHistory.list(name, limit),

@@ -69,6 +69,8 @@ export interface HostPolicy {
   readonly scaling: ScalingPolicy;
   /** Which plugins the host trusts to say who the user is (docs/security.md, "Route roles"). */
   readonly identity: IdentityPolicy;
+  /** Which `.corral` packages may be installed (host/packages/); both refused when absent, allowed in dev mode. */
+  readonly packages?: { readonly allowUnsigned: boolean; readonly allowUntrusted: boolean };
 }
 
 /**
@@ -117,6 +119,7 @@ export function defaultPolicy(): HostPolicy {
     monitoring: { pingIntervalMs: 10_000, pingTimeoutMs: 2_000 },
     scaling: defaultScalingPolicy(),
     identity: { providers: [] },
+    packages: { allowUnsigned: false, allowUntrusted: false },
   });
 }
 
@@ -164,6 +167,7 @@ export async function loadPolicy(file?: string): Promise<HostPolicy> {
     monitoring: { ...base.monitoring, ...given.monitoring },
     scaling: { ...base.scaling, ...given.scaling },
     identity: { ...base.identity, ...given.identity },
+    packages: { allowUnsigned: false, allowUntrusted: false, ...given.packages },
   };
   const inconsistent = checkDefaultsWithinCeilings(policy);
   if (inconsistent.length > 0) {
@@ -335,6 +339,7 @@ interface PolicyFile {
   monitoring?: Partial<MonitoringPolicy>;
   scaling?: Partial<ScalingPolicy>;
   identity?: { providers?: string[] };
+  packages?: { allowUnsigned?: boolean; allowUntrusted?: boolean };
 }
 
 function integer(min: number, max: number, unit: string, description: string): Record<string, unknown> {
@@ -428,6 +433,14 @@ const POLICY_FILE_SCHEMA = {
           type: "array", uniqueItems: true, [EXPECTED_KEYWORD]: "an array of plugin names like [\"auth\"]",
           items: { type: "string", pattern: "^[a-z][a-z0-9-]*$", [EXPECTED_KEYWORD]: "a plugin name like \"auth\"" },
         },
+      },
+    },
+    packages: {
+      description: "Which .corral packages may be installed: unsigned ones, ones signed by a key not in <dataDir>/trusted-keys/.",
+      type: "object", additionalProperties: false, [EXPECTED_KEYWORD]: "an object {\"allowUnsigned\"?: boolean, \"allowUntrusted\"?: boolean}",
+      properties: {
+        allowUnsigned: { type: "boolean", [EXPECTED_KEYWORD]: "true or false" },
+        allowUntrusted: { type: "boolean", [EXPECTED_KEYWORD]: "true or false" },
       },
     },
   },

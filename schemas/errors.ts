@@ -145,6 +145,12 @@ export const ErrorCode = {
   ACCESS_UNAUTHENTICATED: "CORRAL_E_ACCESS_UNAUTHENTICATED",
   /** The signed-in user has none of the roles the plugin's `access` rule names for that route. */
   ACCESS_FORBIDDEN: "CORRAL_E_ACCESS_FORBIDDEN",
+  /** A `.corral` package is malformed, or a file differs from, is missing from or is not in its file list. */
+  PACKAGE_INVALID: "CORRAL_E_PACKAGE_INVALID",
+  /** A package is unsigned, signed by a key the host does not trust, or its signature does not verify. */
+  PACKAGE_UNTRUSTED: "CORRAL_E_PACKAGE_UNTRUSTED",
+  /** An update asks for more permissions than the installed version and was not accepted explicitly. */
+  PERMISSION_ESCALATION: "CORRAL_E_PERMISSION_ESCALATION",
 } as const;
 
 /** One of the values of {@linkcode ErrorCode}. */

@@ -55,3 +55,20 @@ export async function describeFailure(response: Response): Promise<string> {
     return `HTTP ${response.status}: ${text.slice(0, 200)}`;
   }
 }
+
+/** An admin API call with a body (JSON, or bytes such as a package); errors as in adminFetch. */
+export async function adminSend(target: AdminTarget, method: string, path: string, body: unknown, signal?: AbortSignal): Promise<Response> {
+  const bytes = Buffer.isBuffer(body);
+  try {
+    return await fetch(`${target.url}/admin${path}`, {
+      method,
+      headers: { authorization: `Bearer ${target.token}`, "content-type": bytes ? "application/octet-stream" : "application/json" },
+      body: bytes ? body : JSON.stringify(body ?? {}),
+      ...(signal === undefined ? {} : { signal }),
+    });
+  } catch (error) {
+    if (signal?.aborted) throw error;
+    throw new CorralError(ErrorCode.ENVIRONMENT,
+      `cannot reach the host at ${target.url}: ${(error as Error).cause instanceof Error ? ((error as Error).cause as Error).message : (error as Error).message}; is it running? (--host or CORRAL_URL)`);
+  }
+}

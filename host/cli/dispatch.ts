@@ -13,7 +13,18 @@ import { profile } from "./profile.ts";
 import { debug } from "./debug.ts";
 import { registry } from "./registry.ts";
 
-const SUBCOMMANDS: readonly CliCommand[] = [run, commands, profile, debug, registry];
+import { create } from "./create.ts";
+import { keygen } from "./keygen.ts";
+import { pack } from "./pack.ts";
+import { sign } from "./sign.ts";
+import { verify } from "./verify.ts";
+import { install, update } from "./install.ts";
+import { disable, enable, health, list, logs, migrate, uninstall } from "./host-commands.ts";
+import { audit } from "./audit.ts";
+import { outdated } from "./outdated.ts";
+
+const SUBCOMMANDS: readonly CliCommand[] = [run, commands, profile, debug, registry,
+  create, pack, sign, verify, keygen, install, update, uninstall, list, enable, disable, health, logs, migrate, audit, outdated];
 
 function help(): string {
   const width = Math.max(...SUBCOMMANDS.map((c) => c.name.length));

@@ -13,6 +13,7 @@ import type { Logger } from "../logger.ts";
 import type { StaticCatalog } from "../static/catalog.ts";
 import { serveStatic, staticMountOf } from "../static/serve-static.ts";
 import { createAdminApp } from "./admin/admin-app.ts";
+import { packageRoutes, type PackageRoutesDependencies } from "./admin/package-routes.ts";
 import type { AdminAccess } from "./admin/admin-access.ts";
 import { adminAccessRoutes, adminRouterOptions } from "./admin/admin-access.ts";
 import { pluginRoutes } from "./admin/plugin-routes.ts";
@@ -63,6 +64,8 @@ export interface AppDependencies {
   readonly isStarted?: () => boolean;
   /** The registry's update notifications (host/registry-client/); GET /admin/updates answers "no registry" when missing. */
   readonly updates?: UpdatesSource;
+  /** Installing `.corral` packages (host/packages/); the route is absent without it. */
+  readonly packages?: PackageRoutesDependencies;
 }
 
 /** The host's routes; serve them through HostMiddleware.wrap(app.fetch), which sets `c.env.exchange`. */
@@ -130,6 +133,7 @@ export function createApp(deps: AppDependencies): Hono<{ Bindings: HostBindings 
     ...(deps.telemetry === undefined ? [] : [metricsRoutes({ series: deps.telemetry.series, health: deps.health })]),
     ...(deps.monitor === undefined ? [] : [monitorRoutes(deps.monitor)]),
     updatesRoutes(deps.updates ?? { report: () => NO_REGISTRY }),
+    ...(deps.packages === undefined ? [] : [packageRoutes(deps.packages)]),
   ]));
   const metrics = deps.telemetry === undefined ? undefined : metricsEndpoint(deps.telemetry.metrics, deps.telemetry.metricsAccess, authenticate);
   if (metrics !== undefined) app.route("/metrics", metrics);

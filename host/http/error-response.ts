@@ -46,6 +46,9 @@ const STATUS_BY_CODE: Partial<Record<ErrorCodeValue, number>> = {
   [ErrorCode.REGISTRY_UNREACHABLE]: 502,
   [ErrorCode.ACCESS_UNAUTHENTICATED]: 401,
   [ErrorCode.ACCESS_FORBIDDEN]: 403,
+  [ErrorCode.PACKAGE_INVALID]: 400,
+  [ErrorCode.PACKAGE_UNTRUSTED]: 403,
+  [ErrorCode.PERMISSION_ESCALATION]: 409,
 };
 
 export interface ErrorAnswer {

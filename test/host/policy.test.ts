@@ -69,7 +69,7 @@ test("a bad policy file is refused naming the file, every field and what was exp
   const lines = error.message.split("\n");
   assert.ok(lines.every((line) => line.startsWith(`${file}: /`)), error.message);
   for (const expected of [
-    `/: unknown field "colour" (allowed: net, env, limits, defaults, isolation, startTimeoutMs, http, monitoring, scaling, identity)`,
+    `/: unknown field "colour" (allowed: net, env, limits, defaults, isolation, startTimeoutMs, http, monitoring, scaling, identity, packages)`,
     `/net/allow/1: expected a net pattern: "host:port", "host:*", "*:port" or "*" (IPv6 hosts in brackets, ports 1-65535), got "no port"`,
     `/isolation: expected one of "auto", "namespace", "none", got "maybe"`,
     `/limits/maxMemoryMb: expected an integer from 16 to 16384 (MiB), got "lots"`,
