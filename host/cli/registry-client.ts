@@ -1,7 +1,7 @@
 /**
- * What the CLI needs from a plugin registry (advisories, newer versions), behind an interface the
- * registry (branch feat/registry) fills. CORRAL_REGISTRY names the registry's URL; without it,
- * commands say "no registry configured" instead of guessing.
+ * What the CLI needs from a plugin registry (advisories, newer versions), behind an interface
+ * that host/registry-client/cli-adapter.ts fills. CORRAL_REGISTRY_URL (the host's variable too)
+ * names the registry's URL; without it, commands say "no registry configured" instead of guessing.
  */
 export interface RegistryAdvisory {
   readonly id: string;
