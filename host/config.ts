@@ -40,7 +40,9 @@ export const ENV_HELP = `Environment:
   CORRAL_CACHE_MAX_BYTES  memory of the host cache for all plugins together (default 67108864, 64 MiB)
   CORRAL_DEV=1         development mode: watch plugin folders and reload a plugin when its files change
   CORRAL_METRICS       who may read /metrics: token (an admin API token, default) | public | off
-  OTEL_EXPORTER_OTLP_ENDPOINT  export traces over OTLP/HTTP to <url>/v1/traces (default: no traces; see docs/metrics-and-traces.md)`;
+  OTEL_EXPORTER_OTLP_ENDPOINT  export traces over OTLP/HTTP to <url>/v1/traces (default: no traces; see docs/metrics-and-traces.md)
+  CORRAL_REGISTRY_URL  a plugin registry to check for updates and advisories (default: none; see docs/registry.md)
+  CORRAL_REGISTRY_CHECK_MS  how often to check it (default 21600000, 6 h)`;
 
 export function readEnvConfig(env: Readonly<Record<string, string | undefined>>, cwd = process.cwd()): EnvConfig {
   const port = env.PORT === undefined || env.PORT === "" ? 8080 : Number(env.PORT);
