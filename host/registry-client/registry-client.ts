@@ -7,49 +7,16 @@
 import { createHash } from "node:crypto";
 import { request } from "undici";
 import { CorralError, ErrorCode, isErrorCode } from "../../schemas/errors.ts";
+import type { Advisory, PluginSummary, UpdateCheck, VersionInfo } from "../registry/store.ts";
 
-export interface RegistryVersion {
-  readonly name: string;
-  readonly version: string;
-  readonly hostApi: string;
-  readonly permissions: readonly string[];
-  readonly changelog: string;
-  readonly sha256: string;
-  readonly size: number;
-  readonly publishedBy: string;
-  readonly publishedAt: string;
-  readonly review: { readonly status: "unreviewed" | "approved" | "rejected"; readonly note: string | null; readonly by: string | null; readonly at: string | null };
-}
-
-export interface RegistryAdvisory {
-  readonly id: number;
-  readonly name: string;
-  readonly affected: string;
-  readonly severity: "low" | "moderate" | "high" | "critical";
-  readonly title: string;
-  readonly body: string;
-  readonly by: string;
-  readonly createdAt: string;
-}
-
-export interface RegistryPlugin {
-  readonly name: string;
-  readonly description: string;
-  readonly keywords: readonly string[];
-  readonly owner: string;
-  readonly latest: string | null;
-  readonly permissions: readonly string[];
-  readonly rating: { readonly average: number | null; readonly count: number };
-}
-
-export interface RegistryCheck {
-  readonly name: string;
-  readonly installed: string;
-  readonly known: boolean;
-  readonly latest: RegistryVersion | null;
-  readonly newer: readonly RegistryVersion[];
-  readonly advisories: readonly RegistryAdvisory[];
-}
+/**
+ * The registry's JSON shapes, as its API answers them: defined once, where the registry builds
+ * them (host/registry/store.ts), so client and server cannot drift apart.
+ */
+export type RegistryVersion = VersionInfo;
+export type RegistryAdvisory = Advisory;
+export type RegistryPlugin = PluginSummary;
+export type RegistryCheck = UpdateCheck;
 
 export interface PublishRequest {
   /** The package file's bytes. */
