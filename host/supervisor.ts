@@ -18,7 +18,6 @@ import type { MigrateAction } from "../schemas/messages.ts";
 import { sampleTree } from "./process-tree.ts";
 import type { TreeSample } from "./process-tree.ts";
 import { startPingLoop } from "./monitoring/ping-loop.ts";
-import { StateHistory } from "./monitoring/state-history.ts";
 import type { StateChange } from "./monitoring/state-history.ts";
 
 /**
@@ -73,7 +72,7 @@ export interface SupervisorOptions {
   readonly ping?: { readonly intervalMs: number; readonly timeoutMs: number };
   /** The same launch with the V8 inspector on (withInspector), used while debugging is on. */
   readonly inspectorPlan?: LaunchPlan;
-  /** Start with the V8 inspector on (needs `inspectorPlan`); `setInspector` changes it later. */
+  /** Run with the V8 inspector on (needs `inspectorPlan`); ManagedPlugin.setInspector swaps in a supervisor with the other setting. */
   readonly inspect?: boolean;
   /** The host services the plugin may call (each checks the plugin's manifest). */
   readonly services?: ServiceRegistry;
@@ -183,11 +182,11 @@ export class Supervisor {
   #pastUsage = { cpuMs: 0, readBytes: 0, writeBytes: 0 };
   #checkingLiveness = false;
   #released: Promise<void> | undefined;
-  readonly #history = new StateHistory();
   #lastError: { at: string; message: string } | null = null;
   #ping: { latencyMs: number; at: string } | null = null;
   #stopPing: (() => void) | undefined;
-  #inspect = false;
+  /** Fixed for the supervisor's life: the manager turns debugging on or off by swapping in a new one. */
+  readonly #inspect: boolean;
 
   constructor(options: SupervisorOptions) {
     this.#options = options;
@@ -222,42 +221,12 @@ export class Supervisor {
     if (this.#state === state) return;
     const change: StateChange = { at: new Date().toISOString(), from: this.#state, to: state, reason };
     this.#state = state;
-    this.#history.record(change);
     this.#options.onStateChange?.(state, change);
-  }
-
-  /** The last state changes (oldest first), each with when and why. */
-  history(): readonly StateChange[] {
-    return this.#history.list();
-  }
-
-  /** Whether the plugin runs (or will run, after a restart) with the V8 inspector. */
-  get inspecting(): boolean {
-    return this.#inspect;
   }
 
   /** The running process's inspector URL, when it runs with the inspector and Deno has printed it. */
   get inspectorUrl(): string | undefined {
     return this.#inspect && this.#process?.ready ? this.#process.inspectorUrl : undefined;
-  }
-
-  /**
-   * Turns the V8 inspector on or off; a change restarts the plugin (the flag is a launch
-   * option). Resolves once the new process is ready or its start failed.
-   */
-  async setInspector(on: boolean, reason: string): Promise<void> {
-    if (on && this.#options.inspectorPlan === undefined) {
-      throw new CorralError(ErrorCode.ENVIRONMENT, `plugin "${this.name}" has no inspector launch plan`);
-    }
-    if (this.#inspect === on) return;
-    this.#inspect = on;
-    await this.restart(reason);
-  }
-
-  /** Stops the running process (shutdown hook first) and starts a new one: an operator action. */
-  async restart(reason: string, deadlineMs = 5000): Promise<void> {
-    await this.stop(reason, deadlineMs);
-    await this.start(reason);
   }
 
   get grants(): Grants {

@@ -9,7 +9,7 @@ import type { PluginState } from "../supervisor.ts";
 import { recordCpuProfile, saveCpuProfile } from "./cpu-profile.ts";
 import type { CpuProfile } from "./cpu-profile.ts";
 
-/** What debugging needs of a running plugin; a `Supervisor` fits. */
+/** What debugging needs of a running plugin; the manager's `ManagedPlugin` fits (it swaps in a process with the inspector). */
 export interface Debuggable {
   readonly name: string;
   readonly state: PluginState;

@@ -12,7 +12,7 @@ import type { AdminRoutes } from "./router.ts";
 import { fail } from "./router.ts";
 import { notInstalled, pluginName } from "./plugin-routes.ts";
 
-/** A plugin as these routes need it; a `Supervisor` fits. */
+/** A plugin as these routes need it; the manager's `ManagedPlugin` fits (history kept across swaps). */
 export interface MonitoredPlugin extends Debuggable {
   history(): readonly StateChange[];
 }
