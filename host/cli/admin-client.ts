@@ -33,16 +33,8 @@ export async function adminTarget(context: CliContext, host: string | undefined)
 }
 
 /** One admin API call; answers the Response, or throws ENVIRONMENT when the host cannot be reached. */
-export async function adminFetch(target: AdminTarget, method: string, path: string, signal?: AbortSignal): Promise<Response> {
-  try {
-    return await fetch(`${target.url}/admin${path}`, {
-      method, headers: { authorization: `Bearer ${target.token}` }, ...(signal === undefined ? {} : { signal }),
-    });
-  } catch (error) {
-    if (signal?.aborted) throw error;
-    throw new CorralError(ErrorCode.ENVIRONMENT,
-      `cannot reach the host at ${target.url}: ${(error as Error).cause instanceof Error ? ((error as Error).cause as Error).message : (error as Error).message}; is it running? (--host or CORRAL_URL)`);
-  }
+export function adminFetch(target: AdminTarget, method: string, path: string, signal?: AbortSignal): Promise<Response> {
+  return adminRequest(target, method, path, {}, undefined, signal);
 }
 
 /** The admin API's error answer as `CODE: message`, for stderr. */
@@ -57,13 +49,34 @@ export async function describeFailure(response: Response): Promise<string> {
 }
 
 /** An admin API call with a body (JSON, or bytes such as a package); errors as in adminFetch. */
-export async function adminSend(target: AdminTarget, method: string, path: string, body: unknown, signal?: AbortSignal): Promise<Response> {
+export function adminSend(target: AdminTarget, method: string, path: string, body: unknown, signal?: AbortSignal): Promise<Response> {
   const bytes = Buffer.isBuffer(body);
+  return adminRequest(target, method, path, { "content-type": bytes ? "application/octet-stream" : "application/json" },
+    bytes ? (body as Buffer) : JSON.stringify(body ?? {}), signal);
+}
+
+/**
+ * An answer of the admin API read as JSON, with its text (for messages). A body that is not JSON
+ * (a proxy's page, say) is reported on stderr as `HTTP <status>: <start of the text>`; undefined then.
+ */
+export async function readJsonAnswer<T>(response: Response, context: CliContext): Promise<{ readonly body: T; readonly text: string } | undefined> {
+  const text = await response.text();
+  try {
+    return { body: JSON.parse(text) as T, text };
+  } catch {
+    context.stderr.write(`corral: HTTP ${response.status}: ${text.slice(0, 200)}\n`);
+    return undefined;
+  }
+}
+
+async function adminRequest(
+  target: AdminTarget, method: string, path: string, headers: Record<string, string>, body: string | Buffer | undefined, signal: AbortSignal | undefined,
+): Promise<Response> {
   try {
     return await fetch(`${target.url}/admin${path}`, {
       method,
-      headers: { authorization: `Bearer ${target.token}`, "content-type": bytes ? "application/octet-stream" : "application/json" },
-      body: bytes ? body : JSON.stringify(body ?? {}),
+      headers: { authorization: `Bearer ${target.token}`, ...headers },
+      ...(body === undefined ? {} : { body }),
       ...(signal === undefined ? {} : { signal }),
     });
   } catch (error) {

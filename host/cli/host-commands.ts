@@ -5,7 +5,7 @@
  */
 import type { CliCommand, CliContext } from "./cli.ts";
 import { ExitCode, UsageError } from "./cli.ts";
-import { adminFetch, adminSend, adminTarget, type AdminTarget } from "./admin-client.ts";
+import { adminFetch, adminSend, adminTarget, readJsonAnswer, type AdminTarget } from "./admin-client.ts";
 import { colours, parseCommandArgs, writeJson } from "./options.ts";
 
 type Values = Record<string, string | boolean | undefined>;
@@ -47,14 +47,9 @@ function hostCommand(spec: HostCommandSpec): CliCommand {
       if (spec.plugin === true && positionals[0] === undefined) throw new UsageError(`missing <plugin>, e.g. corral ${spec.name} notes`);
       const target = await adminTarget(context, values.host as string | undefined);
       const response = await spec.request(target, positionals[0], values as Values, context);
-      const text = await response.text();
-      let body: any;
-      try {
-        body = JSON.parse(text);
-      } catch {
-        context.stderr.write(`corral: HTTP ${response.status}: ${text.slice(0, 200)}\n`);
-        return ExitCode.CANNOT_RUN;
-      }
+      const answer = await readJsonAnswer<any>(response, context);
+      if (answer === undefined) return ExitCode.CANNOT_RUN;
+      const { body, text } = answer;
       if (values.json) writeJson(context, body);
       if (!response.ok || body?.error !== undefined) {
         if (!values.json) context.stderr.write(`corral: ${body?.error?.code ?? `HTTP ${response.status}`}: ${body?.error?.message ?? text.slice(0, 200)}\n`);

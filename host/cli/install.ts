@@ -9,7 +9,7 @@ import { readFile, stat } from "node:fs/promises";
 import { resolve } from "node:path";
 import type { CliCommand, CliContext } from "./cli.ts";
 import { ExitCode, UsageError } from "./cli.ts";
-import { adminSend, adminTarget } from "./admin-client.ts";
+import { adminSend, adminTarget, readJsonAnswer } from "./admin-client.ts";
 import { colours, parseCommandArgs, progress, writeJson } from "./options.ts";
 
 /** The host refused an update that asks for more permissions (see --accept-permissions). */
@@ -91,14 +91,9 @@ async function installOrUpdate(kind: "install" | "update", args: readonly string
   }
   steps.step(response.ok ? "done" : "refused");
   steps.done();
-  const text = await response.text();
-  let body: { error?: { code: string; message: string } } & Partial<Answer>;
-  try {
-    body = JSON.parse(text);
-  } catch {
-    context.stderr.write(`corral: HTTP ${response.status}: ${text.slice(0, 200)}\n`);
-    return ExitCode.CANNOT_RUN;
-  }
+  const answer = await readJsonAnswer<{ error?: { code: string; message: string } } & Partial<Answer>>(response, context);
+  if (answer === undefined) return ExitCode.CANNOT_RUN;
+  const body = answer.body;
   if (values.json) writeJson(context, body);
   if (body.error !== undefined) {
     if (!values.json) context.stderr.write(`corral: ${c.red(body.error.code)}: ${body.error.message}\n`);
