@@ -5,7 +5,7 @@ import { once } from "node:events";
 import { createServer } from "node:http";
 import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { cp, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { cp, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type pg from "pg";
@@ -15,6 +15,7 @@ import { corral, startCorral } from "../helpers/corral-cli.ts";
 import type { CliOptions, CliResult } from "../helpers/corral-cli.ts";
 import { FIXTURES } from "../helpers/host.ts";
 import { openAdmin, resetPluginDatabases } from "../helpers/plugin-database.ts";
+import { editManifest } from "../helpers/plugin-copy.ts";
 
 const DB_PLUGIN = "cmde2e-db";
 
@@ -63,10 +64,7 @@ commands.before(async (ctx) => {
   await Promise.all([once(ctx.granted, "listening"), once(ctx.other, "listening")]);
   // cmdtool's manifest names a placeholder port; the copy grants the port the server got.
   ctx.grantedPort = (ctx.granted.address() as AddressInfo).port;
-  const manifestPath = join(pluginsDir, "cmdtool", "plugin.json");
-  const manifest = JSON.parse(await readFile(manifestPath, "utf8")) as { permissions: { net: string[] } };
-  manifest.permissions.net = [`127.0.0.1:${ctx.grantedPort}`];
-  await writeFile(manifestPath, JSON.stringify(manifest, null, 2));
+  await editManifest(join(pluginsDir, "cmdtool"), (manifest) => void (manifest.permissions.net = [`127.0.0.1:${ctx.grantedPort}`]));
   ctx.otherUrl = `http://127.0.0.1:${(ctx.other.address() as AddressInfo).port}/`;
   ctx.admin = openAdmin("commands e2e");
   await resetPluginDatabases(ctx.admin, [DB_PLUGIN]);

@@ -2,14 +2,14 @@
 // narrow net grant against a local fake upstream on its granted port.
 import { createServer } from "node:http";
 import type { Server } from "node:http";
-import { cp, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { rm } from "node:fs/promises";
 import type { AddressInfo } from "node:net";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { suite } from "uvu";
 import * as assert from "uvu/assert";
 import { SHIPPED, startTestHost } from "../helpers/host.ts";
 import type { TestHost } from "../helpers/host.ts";
+import { copyPluginWith } from "../helpers/plugin-copy.ts";
 
 const shipped = suite<{ t: TestHost; upstream: Server; upstreamHits: string[]; copy: string }>("shipped plugins");
 
@@ -17,16 +17,11 @@ const shipped = suite<{ t: TestHost; upstream: Server; upstreamHits: string[]; c
  * The shipped weather plugin, its grant and upstream moved to `port`: its manifest names port
  * 47300, which another program on the machine may hold. Everything else is the shipped plugin.
  */
-async function weatherOnPort(port: number): Promise<string> {
-  const copy = await mkdtemp(join(tmpdir(), "corral-weather-"));
-  const dir = join(copy, "weather");
-  await cp(join(SHIPPED, "weather"), dir, { recursive: true });
-  const manifestPath = join(dir, "plugin.json");
-  const manifest = JSON.parse(await readFile(manifestPath, "utf8")) as { permissions: { net: string[] }; config: { upstreamUrl: string } };
-  manifest.permissions.net = [`127.0.0.1:${port}`];
-  manifest.config.upstreamUrl = `http://127.0.0.1:${port}`;
-  await writeFile(manifestPath, JSON.stringify(manifest, null, 2));
-  return copy;
+function weatherOnPort(port: number): Promise<string> {
+  return copyPluginWith(join(SHIPPED, "weather"), (manifest) => {
+    manifest.permissions.net = [`127.0.0.1:${port}`];
+    manifest.config.upstreamUrl = `http://127.0.0.1:${port}`;
+  });
 }
 
 shipped.before(async (ctx) => {
@@ -46,8 +41,9 @@ shipped.before(async (ctx) => {
     ctx.upstream.once("error", reject);
     ctx.upstream.listen(0, "127.0.0.1", () => resolve());
   });
-  ctx.copy = await weatherOnPort((ctx.upstream.address() as AddressInfo).port);
-  ctx.t = await startTestHost({ plugins: [join(SHIPPED, "hello"), join(ctx.copy, "weather")] });
+  const weather = await weatherOnPort((ctx.upstream.address() as AddressInfo).port);
+  ctx.copy = dirname(weather);
+  ctx.t = await startTestHost({ plugins: [join(SHIPPED, "hello"), weather] });
 });
 shipped.after(async (ctx) => {
   await ctx.t.close();

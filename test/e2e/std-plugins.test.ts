@@ -4,14 +4,14 @@
 // host.health service; markdown renders for another plugin through the markdown.render point.
 import { createServer } from "node:http";
 import type { Server } from "node:http";
-import { cp, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { rm } from "node:fs/promises";
 import type { AddressInfo } from "node:net";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { suite } from "uvu";
 import * as assert from "uvu/assert";
 import { SHIPPED, startTestHost } from "../helpers/host.ts";
 import type { TestHost } from "../helpers/host.ts";
+import { copyPluginWith } from "../helpers/plugin-copy.ts";
 
 interface Ctx { t: TestHost; upstream: Server; hits: Map<string, number>; copy: string }
 const std = suite<Ctx>("standard plugins");
@@ -37,16 +37,11 @@ function upstreamServer(hits: Map<string, number>): Server {
 }
 
 /** The shipped quotes plugin with its grant and upstream moved to `port`, and a short timeout. */
-async function quotesOnPort(port: number): Promise<string> {
-  const copy = await mkdtemp(join(tmpdir(), "corral-std-quotes-"));
-  const dir = join(copy, "quotes");
-  await cp(join(SHIPPED, "quotes"), dir, { recursive: true });
-  const path = join(dir, "plugin.json");
-  const manifest = JSON.parse(await readFile(path, "utf8"));
-  manifest.permissions.net = [`127.0.0.1:${port}`];
-  manifest.config = { ...manifest.config, upstreamUrl: `http://127.0.0.1:${port}`, timeoutMs: 300, backoffMs: 20 };
-  await writeFile(path, JSON.stringify(manifest, null, 2));
-  return dir;
+function quotesOnPort(port: number): Promise<string> {
+  return copyPluginWith(join(SHIPPED, "quotes"), (manifest) => {
+    manifest.permissions.net = [`127.0.0.1:${port}`];
+    manifest.config = { ...manifest.config, upstreamUrl: `http://127.0.0.1:${port}`, timeoutMs: 300, backoffMs: 20 };
+  });
 }
 
 std.before(async (ctx) => {
