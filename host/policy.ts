@@ -3,6 +3,7 @@ import { readFile } from "node:fs/promises";
 import { Ajv2020 } from "ajv/dist/2020.js";
 import { CorralError, ErrorCode } from "../schemas/errors.ts";
 import { describeJsonSyntaxError, EXPECTED_KEYWORD, formatValidationErrors } from "./manifest/format-errors.ts";
+import { parseAddressRange } from "./http/middleware/client-address.ts";
 import { defaultHttpPolicy, HTTP_POLICY_SCHEMA, resolveHttpPolicy } from "./http/middleware/http-policy.ts";
 import type { HttpPolicy, HttpPolicyFile } from "./http/middleware/http-policy.ts";
 import { defaultScalingPolicy, SCALING_POLICY_SCHEMA } from "./instances/scaling-policy.ts";
@@ -450,4 +451,5 @@ const POLICY_FILE_SCHEMA = {
 const ajv = new Ajv2020({ allErrors: true, verbose: true, strict: true });
 ajv.addKeyword({ keyword: EXPECTED_KEYWORD, schemaType: "string" });
 ajv.addFormat("net-pattern", { type: "string", validate: (text: string) => parseNetPattern(text) !== null });
+ajv.addFormat("address-range", { type: "string", validate: (text: string) => parseAddressRange(text) !== null });
 const validatePolicyFile = ajv.compile(POLICY_FILE_SCHEMA);

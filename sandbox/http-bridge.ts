@@ -31,7 +31,8 @@ export function toRequest(frame: RequestMessage): Request {
 
 /**
  * {@linkcode toRequest}, and the host's request context taken out of the headers (the app never
- * sees the raw `corral-context` header; it reads `c.env.request` instead).
+ * sees the raw `corral-context` header; it reads `c.env.request` instead), with the frame's
+ * `remoteAddress` as its `clientAddress`.
  */
 export function toRequestAndContext(frame: RequestMessage): { request: Request; context: RequestContext } {
   if (!frame.url.startsWith("/")) {
@@ -61,6 +62,6 @@ export function toRequestAndContext(frame: RequestMessage): { request: Request; 
     : frame.body as Uint8Array<ArrayBuffer>;
   return {
     request: new Request(`http://${origin}${frame.url}`, { method, headers, body }),
-    context: decodeRequestContext(contextValue),
+    context: decodeRequestContext(contextValue, frame.remoteAddress),
   };
 }

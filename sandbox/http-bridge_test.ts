@@ -1,7 +1,7 @@
 /** Tests of request frame -> fetch Request. @module */
 
 import { deepStrictEqual, strictEqual, throws } from "node:assert/strict";
-import { toRequest } from "./http-bridge.ts";
+import { toRequest, toRequestAndContext } from "./http-bridge.ts";
 import type { RequestMessage } from "../schemas/messages.ts";
 
 const frame = (overrides: Partial<RequestMessage>): RequestMessage => ({
@@ -34,6 +34,14 @@ Deno.test("bridge: a missing or unusable Host header falls back to plugin.local"
     strictEqual(new URL(toRequest(frame({ headers })).url).host, "plugin.local", JSON.stringify(host));
   }
   strictEqual(new URL(toRequest(frame({ headers: "host\n[::1]:8080\n" })).url).host, "[::1]:8080");
+});
+
+Deno.test("bridge: the frame's remoteAddress is the context's clientAddress, with or without a context header", () => {
+  const context = '{"requestId":"r1","csrfToken":"t","locals":{"a":1}}';
+  const withHeader = toRequestAndContext(frame({ headers: `corral-context\n${context}\n`, remoteAddress: "203.0.113.7" })).context;
+  deepStrictEqual([withHeader.requestId, withHeader.clientAddress, withHeader.locals], ["r1", "203.0.113.7", { a: 1 }]);
+  strictEqual(toRequestAndContext(frame({ remoteAddress: "::1" })).context.clientAddress, "::1");
+  strictEqual(toRequestAndContext(frame({ remoteAddress: "" })).context.clientAddress, "");
 });
 
 Deno.test("bridge: GET and HEAD never carry a body; an empty body is no body", () => {

@@ -33,7 +33,11 @@ export interface HookRequest {
   readonly query: string;
   /** Lower-case names; repeated headers joined with ", " (cookies with "; "); hop-by-hop headers left out. */
   readonly headers: Readonly<Record<string, string>>;
-  /** The client's address as the host's socket sees it ("" when unknown). */
+  /**
+   * The client's address as the host reads it ("" when unknown): the socket's peer, or the client
+   * a proxy the host policy trusts names in `X-Forwarded-For` (the same value as a handler's
+   * `c.env.request.clientAddress`).
+   */
   readonly remoteAddress: string;
   /** The request's id ("" when the host assigns none). */
   readonly requestId: string;

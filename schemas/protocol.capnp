@@ -155,7 +155,9 @@ struct HttpRequest {
   # the body follows instead as `bodyChunk` frames with this request's id.
   bodyStreamed @4 :Bool;
   remoteAddress @5 :Text;
-  # The client's address as the host saw it.
+  # The client's address as the host reads it: the socket's peer, or, behind a proxy the host
+  # policy trusts (http.trustedProxies), the client that proxy names in X-Forwarded-For. The
+  # plugin sees it as c.env.request.clientAddress.
 }
 
 struct HttpResponse {

@@ -27,10 +27,17 @@ export interface RequestContext {
   readonly traceparent?: string;
   /** The W3C `tracestate` that goes with `traceparent`, when there is one. */
   readonly tracestate?: string;
+  /**
+   * Who sent the request, as the host reads it: the socket's peer, or the client a proxy the
+   * host policy trusts (`http.trustedProxies`) names in `X-Forwarded-For`. Not in the header:
+   * it travels in the request message's own `remoteAddress` field, and the plugin's runner puts
+   * it here ("" when unknown).
+   */
+  readonly clientAddress?: string;
 }
 
 /** A context with no values, for requests that did not come through the host (tests). */
-export const EMPTY_CONTEXT: RequestContext = Object.freeze({ requestId: "", csrfToken: "", locals: Object.freeze({}) });
+export const EMPTY_CONTEXT: RequestContext = Object.freeze({ requestId: "", csrfToken: "", locals: Object.freeze({}), clientAddress: "" });
 
 /** The header value for `context`: JSON, which never holds a raw line break. */
 export function encodeRequestContext(context: RequestContext): string {
@@ -38,18 +45,18 @@ export function encodeRequestContext(context: RequestContext): string {
 }
 
 /**
- * Reads the header value back; anything missing or malformed gives {@linkcode EMPTY_CONTEXT}'s
- * fields, since only the host writes it.
+ * Reads the header value back, with `clientAddress` from the request message; anything missing
+ * or malformed gives {@linkcode EMPTY_CONTEXT}'s fields, since only the host writes it.
  */
-export function decodeRequestContext(value: string | null | undefined): RequestContext {
-  if (value === null || value === undefined || value === "") return EMPTY_CONTEXT;
+export function decodeRequestContext(value: string | null | undefined, clientAddress = ""): RequestContext {
+  if (value === null || value === undefined || value === "") return withAddress(EMPTY_CONTEXT, clientAddress);
   let parsed: unknown;
   try {
     parsed = JSON.parse(value);
   } catch {
-    return EMPTY_CONTEXT;
+    return withAddress(EMPTY_CONTEXT, clientAddress);
   }
-  if (typeof parsed !== "object" || parsed === null) return EMPTY_CONTEXT;
+  if (typeof parsed !== "object" || parsed === null) return withAddress(EMPTY_CONTEXT, clientAddress);
   const raw = parsed as Record<string, unknown>;
   const locals = typeof raw.locals === "object" && raw.locals !== null && !Array.isArray(raw.locals)
     ? raw.locals as Record<string, unknown>
@@ -60,5 +67,11 @@ export function decodeRequestContext(value: string | null | undefined): RequestC
     locals: Object.freeze({ ...locals }),
     ...(typeof raw.traceparent === "string" ? { traceparent: raw.traceparent } : {}),
     ...(typeof raw.tracestate === "string" ? { tracestate: raw.tracestate } : {}),
+    clientAddress,
   });
+}
+
+/** `context` with another client address (the same object when it has that one already). */
+function withAddress(context: RequestContext, clientAddress: string): RequestContext {
+  return context.clientAddress === clientAddress ? context : Object.freeze({ ...context, clientAddress });
 }

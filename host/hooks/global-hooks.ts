@@ -45,6 +45,12 @@ export type SendOn = (context: RequestContext, beforeAnswer: BeforeAnswer) => Pr
 /** The ids the host gives a request (request id, CSRF token): the context without `locals`. */
 export type RequestIds = Omit<RequestContext, "locals">;
 
+/** What the hooks are told of a request besides its headers: its ids and who sent it. */
+export interface HookedRequestIds extends RequestIds {
+  /** The client's address as the host reads it (the hooks' `request.remoteAddress`). */
+  readonly clientAddress: string;
+}
+
 export class GlobalHooks {
   readonly #options: GlobalHooksOptions;
   readonly #stats = new HookStats();
@@ -127,9 +133,10 @@ export class HookedRequest {
    * answered or failed), with the afterRequest hooks applied to whatever answer is written, then
    * the teardownRequest hooks in the background. Never rejects.
    */
-  async run(incoming: IncomingMessage, outgoing: ServerResponse, ids: RequestIds, sendOn: SendOn): Promise<void> {
+  async run(incoming: IncomingMessage, outgoing: ServerResponse, ids: HookedRequestIds, sendOn: SendOn): Promise<void> {
     const started = performance.now();
-    const request = requestSummary(incoming, this.#path, this.#target, ids.requestId);
+    const { clientAddress, ...contextIds } = ids;
+    const request = requestSummary(incoming, this.#path, this.#target, ids.requestId, clientAddress);
     let outcome: Answer | undefined;
     const beforeAnswer: BeforeAnswer = async (answer) => {
       outcome = answer;
@@ -138,7 +145,7 @@ export class HookedRequest {
     try {
       const verdict = await this.#runBefore(request);
       if (verdict.kind === "continue") {
-        await sendOn({ ...ids, locals: this.#locals }, beforeAnswer);
+        await sendOn({ ...contextIds, locals: this.#locals }, beforeAnswer);
       } else if (verdict.kind === "respond") {
         // The hook's own content-length, date or hop-by-hop headers are not its to set.
         const headers = visiblePairs(verdict.headers.flat()).flat();

@@ -14,9 +14,10 @@ const NOT_SHOWN: ReadonlySet<string> = new Set([
 
 /**
  * The summary of `incoming` for a request to `path` (the path the host routed on) answered by
- * `target` (null: the host). `locals` starts empty; the hooks fill it.
+ * `target` (null: the host), sent by `clientAddress` (the host's reading of it, see
+ * host/http/middleware/client-address.ts). `locals` starts empty; the hooks fill it.
  */
-export function requestSummary(incoming: IncomingMessage, path: string, target: string | null, requestId: string): HookRequest {
+export function requestSummary(incoming: IncomingMessage, path: string, target: string | null, requestId: string, clientAddress: string): HookRequest {
   const url = incoming.url ?? "/";
   const queryAt = url.indexOf("?");
   const headers: Record<string, string> = {};
@@ -30,7 +31,7 @@ export function requestSummary(incoming: IncomingMessage, path: string, target: 
     path,
     query: queryAt < 0 ? "" : url.slice(queryAt + 1),
     headers,
-    remoteAddress: incoming.socket.remoteAddress ?? "",
+    remoteAddress: clientAddress,
     requestId,
     target,
     locals: {},

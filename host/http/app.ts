@@ -162,7 +162,7 @@ export function createApp(deps: AppDependencies): Hono<{ Bindings: HostBindings 
         if (refusal !== undefined) await refuseAccess(c.env, name, refusal);
         else await forward(name, incoming, outgoing, deps.lookup, deps.log, exchange.context, errorPage, undefined, exchange);
       } else {
-        const ids = { requestId: exchange.context.requestId, csrfToken: exchange.context.csrfToken };
+        const ids = { requestId: exchange.context.requestId, csrfToken: exchange.context.csrfToken, clientAddress: exchange.clientAddress };
         await hooked.run(incoming, outgoing, ids, (context, beforeAnswer) => {
           const refusal = guarded ? deps.routeRoles!.check(name, path, context.locals) : undefined;
           if (refusal !== undefined) return refuseAccess(c.env, name, refusal, beforeAnswer);
@@ -190,7 +190,8 @@ export function createApp(deps: AppDependencies): Hono<{ Bindings: HostBindings 
     if (hooked === undefined) return sendPage(c.env, error);
     const { incoming, outgoing } = c.env;
     const { exchange } = c.env;
-    await hooked.run(incoming, outgoing, { requestId: exchange.context.requestId, csrfToken: exchange.context.csrfToken }, (_context, beforeAnswer) => writeErrorAnswer(outgoing, error, beforeAnswer));
+    const ids = { requestId: exchange.context.requestId, csrfToken: exchange.context.csrfToken, clientAddress: exchange.clientAddress };
+    await hooked.run(incoming, outgoing, ids, (_context, beforeAnswer) => writeErrorAnswer(outgoing, error, beforeAnswer));
     return RESPONSE_ALREADY_SENT;
   });
   // Middleware refusals (e.g. the admin API's bearer check) carry their own response.

@@ -77,7 +77,8 @@ export async function forward(
         headers: flattenRequestHeaders(incoming.rawHeaders) +
           (traced === undefined ? "" : CONTEXT_HEADER + "\n" + encodeRequestContext(traced) + "\n"),
         body,
-        remoteAddress: incoming.socket.remoteAddress ?? "",
+        // The plugin's c.env.request.clientAddress: behind a trusted proxy, the proxy's client.
+        remoteAddress: exchange?.clientAddress ?? incoming.socket.remoteAddress ?? "",
       });
     } catch (error) {
       span?.end(0, errorCodeOf(error));

@@ -45,4 +45,14 @@ export const migrations: PluginMigrations = {
       }
     },
   },
+  "0002_failures_by_address": {
+    // The sign-in limit counts failures per client address too (the host gives handlers
+    // c.env.request.clientAddress); the first index leads with the name.
+    async up(db) {
+      await db.schema.createIndex("login_failures_by_address").on("login_failures").columns(["address", "at"]).execute();
+    },
+    async down(db) {
+      await db.schema.dropIndex("login_failures_by_address").execute();
+    },
+  },
 };

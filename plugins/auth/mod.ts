@@ -35,10 +35,11 @@ function settings(ctx: Ctx) {
   return {
     sessionHours: number("sessionHours", 168),
     resetMinutes: number("resetMinutes", 60),
+    /** Failures on one name (from anywhere) before the name waits out the window. */
     maxFailedLogins: number("maxFailedLogins", 5),
+    /** Failures from one client address (on any names) before that address waits out the window. */
+    maxFailedLoginsPerAddress: number("maxFailedLoginsPerAddress", 20),
     failureWindowMinutes: number("failureWindowMinutes", 15),
-    /** Behind a proxy that sets it: rate-limit per x-forwarded-for address too. */
-    trustForwardedFor: ctx.config.trustForwardedFor === true,
   };
 }
 
@@ -57,16 +58,6 @@ async function fields(c: Context<Env>): Promise<Record<string, string>> {
 const wantsJson = (c: Context<Env>) => (c.req.header("content-type") ?? "").includes("application/json");
 const secure = (c: Context<Env>) => cameOverTls(c.req.url, c.req.header("x-forwarded-proto"));
 
-/**
- * The address the sign-in limit counts per name: the plugin's handlers do not see the socket's
- * address, so it is the proxy's `x-forwarded-for` when the operator trusts it, else one bucket
- * per name (which still stops guessing one user's password; see docs/plugins/auth.md).
- */
-function clientAddress(c: Context<Env>): string {
-  if (!settings(c.env).trustForwardedFor) return "any";
-  return c.req.header("x-forwarded-for")?.split(",")[0]?.trim() || "any";
-}
-
 app.get("/", async (c) => {
   const identity = await cookieIdentity(c);
   if (identity === undefined) return c.redirect("login", 303);
@@ -83,12 +74,18 @@ app.get("/login", (c) => c.html(loginPage(c.env.request.csrfToken, safeNext(c.re
 app.post("/login", async (c) => {
   const { name = "", password = "", next } = await fields(c);
   const limits = settings(c.env);
-  const address = clientAddress(c);
+  // Who the host says sent it: the socket's peer, or a trusted proxy's client (never a header a client wrote).
+  const address = c.env.request.clientAddress;
   const refuse = (status: 401 | 429, message: string) => wantsJson(c)
     ? c.json({ error: { code: status === 429 ? "rate-limited" : "bad-credentials", message } }, status, status === 429 ? { "retry-after": String(limits.failureWindowMinutes * 60) } : {})
     : c.html(loginPage(c.env.request.csrfToken, safeNext(next), message, name), status);
-  if (await recentFailures(c.env.db, name, address, limits.failureWindowMinutes) >= limits.maxFailedLogins) {
-    c.env.log.warn("sign-in refused: too many failures", { name, address });
+  const failures = await recentFailures(c.env.db, name, address, limits.failureWindowMinutes);
+  if (failures.byAddress >= limits.maxFailedLoginsPerAddress) {
+    c.env.log.warn("sign-in refused: too many failures from this address", { name, address, failures: failures.byAddress });
+    return refuse(429, `too many failed sign-ins from your address; try again in ${limits.failureWindowMinutes} minutes`);
+  }
+  if (failures.byName >= limits.maxFailedLogins) {
+    c.env.log.warn("sign-in refused: too many failures for this name", { name, address, failures: failures.byName });
     return refuse(429, `too many failed sign-ins for "${name}"; try again in ${limits.failureWindowMinutes} minutes`);
   }
   const identity = await checkPassword(c.env.db, name, password);

@@ -89,19 +89,30 @@ export async function endSession(db: Db, token: string): Promise<void> {
   await db.deleteFrom("sessions").where("token_hash", "=", tokenHash(token)).execute();
 }
 
-/** Failed logins for this name from this address within the window. */
-export async function recentFailures(db: Db, name: string, address: string, windowMinutes: number): Promise<number> {
-  const row = await db.selectFrom("login_failures").select((eb) => eb.fn.countAll<string>().as("n"))
-    .where("name", "=", name).where("address", "=", address)
+/**
+ * Failed sign-ins within the window: on this name from any address (guessing one user's
+ * password from many machines), and from this address on any name (one machine trying many
+ * users). One statement; each count uses its own index.
+ */
+export async function recentFailures(db: Db, name: string, address: string, windowMinutes: number): Promise<{ byName: number; byAddress: number }> {
+  const row = await db.selectFrom("login_failures")
+    .select((eb) => [
+      eb.fn.countAll<string>().filterWhere("name", "=", name).as("by_name"),
+      eb.fn.countAll<string>().filterWhere("address", "=", address).as("by_address"),
+    ])
+    .where((eb) => eb.or([eb("name", "=", name), eb("address", "=", address)]))
     .where("at", ">", new Date(Date.now() - windowMinutes * 60_000)).executeTakeFirstOrThrow();
-  return Number(row.n);
+  return { byName: Number(row.by_name), byAddress: Number(row.by_address) };
 }
 
 export async function recordFailure(db: Db, name: string, address: string): Promise<void> {
   await db.insertInto("login_failures").values({ name, address }).execute();
 }
 
-/** A successful login forgets this name and address's failures. */
+/**
+ * A successful sign-in forgets the failures on this name from this address; the address's
+ * failures on other names stay counted, so knowing one password does not reset a spray.
+ */
 export async function clearFailures(db: Db, name: string, address: string): Promise<void> {
   await db.deleteFrom("login_failures").where("name", "=", name).where("address", "=", address).execute();
 }

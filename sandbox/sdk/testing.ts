@@ -92,6 +92,8 @@ export interface TestRequestInit extends RequestInit {
   readonly requestId?: string;
   /** `c.env.request.csrfToken`. Default `""`. */
   readonly csrfToken?: string;
+  /** `c.env.request.clientAddress`: who sent the request. Default `""`. */
+  readonly clientAddress?: string;
 }
 
 /**
@@ -213,14 +215,14 @@ export async function testPlugin<DB>(
     },
     async fetch(pathOrRequest, init) {
       if (closing) throw new Error(`testPlugin(): fetch() after close() on plugin "${name}"`);
-      const { locals, requestId, csrfToken, ...requestInit } = init ?? {};
+      const { locals, requestId, csrfToken, clientAddress, ...requestInit } = init ?? {};
       const request = toRequest(pathOrRequest, init === undefined ? undefined : requestInit);
       const url = new URL(request.url);
       const what = `plugin "${name}" answering ${request.method} ${url.pathname}`;
-      const context: RequestContext = locals === undefined && requestId === undefined && csrfToken === undefined
+      const context: RequestContext = locals === undefined && requestId === undefined && csrfToken === undefined && clientAddress === undefined
         ? EMPTY_CONTEXT
         // Through JSON, as from the host.
-        : { requestId: requestId ?? "", csrfToken: csrfToken ?? "", locals: JSON.parse(JSON.stringify(locals ?? {})) };
+        : { requestId: requestId ?? "", csrfToken: csrfToken ?? "", locals: JSON.parse(JSON.stringify(locals ?? {})), clientAddress: clientAddress ?? "" };
       const buffered = await bufferResponse(await plugin.fetch(request, context), maxBodyBytes, what);
       if (buffered.tooLarge) plugin.context.log.warn(`${what}: response body over ${maxBodyBytes} bytes, sent 502`);
       return new Response(nullBodyStatus(buffered.status) ? null : buffered.body, buffered);

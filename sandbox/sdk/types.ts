@@ -134,6 +134,13 @@ export interface RequestInfo {
   readonly csrfToken: string;
   /** Values global `beforeRequest` hooks attached, e.g. `user` from an auth plugin. */
   readonly locals: Readonly<Record<string, unknown>>;
+  /**
+   * Who sent the request, as the host reads it: the client's IP address (`"203.0.113.7"`,
+   * `"::1"`), "" when unknown. It is the socket's peer, unless that peer is a proxy the host
+   * policy trusts (`http.trustedProxies`); then it is the client that proxy names in
+   * `X-Forwarded-For`. Never read that header yourself: any client can write it.
+   */
+  readonly clientAddress: string;
 }
 
 /**

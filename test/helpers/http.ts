@@ -18,12 +18,15 @@ export interface RawRequest {
   readonly method?: string;
   readonly headers?: Record<string, string>;
   readonly body?: string | Uint8Array;
+  /** The local address to connect from, e.g. "127.0.0.2" (all of 127.0.0.0/8 is this machine): another client. */
+  readonly localAddress?: string;
 }
 
 /** Sends one request and reads the whole answer. */
 export function send(url: string, options: RawRequest = {}): Promise<RawResponse> {
   return new Promise((resolve, reject) => {
-    const req = request(url, { method: options.method ?? "GET", headers: options.headers ?? {} }, (res) => {
+    const from = options.localAddress === undefined ? {} : { localAddress: options.localAddress };
+    const req = request(url, { method: options.method ?? "GET", headers: options.headers ?? {}, ...from }, (res) => {
       const chunks: Buffer[] = [];
       res.on("data", (chunk: Buffer) => chunks.push(chunk));
       res.on("end", () => {

@@ -8,6 +8,7 @@ import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from "node:
 import type { Socket } from "node:net";
 import type { RequestContext } from "../../../schemas/request-context.ts";
 import { pathOf } from "./access-log.ts";
+import { clientAddressOf, type TrustedProxies } from "./client-address.ts";
 import type { AccessLog, AccessRecord } from "./access-log.ts";
 import { isCacheableRequest } from "./cache-rules.ts";
 import { crossSiteReason, csrfRefusal, csrfTokenFromCookies, csrfTokenFromForm, csrfTokenFromHeader, needsCsrfCheck, newCsrfToken, tokensMatch } from "./csrf.ts";
@@ -23,6 +24,8 @@ export interface MiddlewareParts {
   readonly secureHeaders: SecureHeaders;
   readonly cache: ResponseCache;
   readonly accessLog: AccessLog;
+  /** The proxies whose X-Forwarded-For names the client (policy `http.trustedProxies`). */
+  readonly trustedProxies: TrustedProxies;
   /** Told when each request begins and ends (metrics, traces); none when missing. */
   readonly observer?: ExchangeObserver;
 }
@@ -64,6 +67,7 @@ export class Exchange {
   readonly #bytesWrittenAtStart: number;
   #csrfToken: string | undefined = undefined;
   #context: RequestContext | undefined = undefined;
+  #clientAddress: string | undefined = undefined;
 
   constructor(incoming: IncomingMessage, outgoing: ServerResponse, parts: MiddlewareParts) {
     this.#startedAt = performance.now();
@@ -93,6 +97,20 @@ export class Exchange {
       }
     }
     return this.#csrfToken;
+  }
+
+  /**
+   * Who sent the request: the socket's peer, or what a trusted proxy's X-Forwarded-For says
+   * (client-address.ts). The plugin sees it as `c.env.request.clientAddress`; "" when unknown.
+   */
+  get clientAddress(): string {
+    if (this.#clientAddress === undefined) {
+      const peer = this.#socket.remoteAddress ?? "";
+      const proxies = this.parts.trustedProxies;
+      const header = proxies.empty ? undefined : this.incoming.headers["x-forwarded-for"];
+      this.#clientAddress = clientAddressOf(peer, Array.isArray(header) ? header.join(",") : header, proxies);
+    }
+    return this.#clientAddress;
   }
 
   /** What the plugin is told about this request (the `corral-context` header). */
@@ -162,7 +180,7 @@ export class Exchange {
       bytesIn: this.bytesIn >= 0 ? this.bytesIn : Number.isFinite(declared) ? declared : 0,
       bytesOut: this.#socket.bytesWritten - this.#bytesWrittenAtStart,
       requestId: this.requestId,
-      remoteAddress: this.#socket.remoteAddress ?? "",
+      remoteAddress: this.clientAddress,
       ...(this.cache === undefined ? {} : { cache: this.cache }),
       ...(outgoing.writableFinished ? {} : { aborted: true as const }),
     };

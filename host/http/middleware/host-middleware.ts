@@ -10,6 +10,7 @@ import type { Logger } from "../../logger.ts";
 import { errorAnswer } from "../error-response.ts";
 import { requestTargetProblem } from "../request-target.ts";
 import { AccessLog } from "./access-log.ts";
+import { TrustedProxies } from "./client-address.ts";
 import { Exchange } from "./exchange.ts";
 import type { MiddlewareParts } from "./exchange.ts";
 import type { ExchangeObserver } from "./exchange.ts";
@@ -40,6 +41,7 @@ export class HostMiddleware implements MiddlewareParts {
   readonly secureHeaders: SecureHeaders;
   readonly cache: ResponseCache;
   readonly accessLog: AccessLog;
+  readonly trustedProxies: TrustedProxies;
   readonly observer?: ExchangeObserver;
 
   constructor(options: HostMiddlewareOptions) {
@@ -47,6 +49,7 @@ export class HostMiddleware implements MiddlewareParts {
     this.secureHeaders = new SecureHeaders(options.policy.secureHeaders);
     this.cache = options.cache ?? new ResponseCache(options.policy.responseCache);
     this.accessLog = new AccessLog(options.log);
+    this.trustedProxies = new TrustedProxies(options.policy.trustedProxies);
     if (options.observer !== undefined) this.observer = options.observer;
   }
 

@@ -42,6 +42,12 @@ export interface HttpPolicy {
   readonly csrf: CsrfPolicy;
   readonly compression: CompressionPolicy;
   readonly responseCache: ResponseCachePolicy;
+  /**
+   * Proxies whose `X-Forwarded-For` the host believes (IP addresses and CIDR ranges). Empty by
+   * default: the client's address is the socket's peer, and the header is ignored (see
+   * client-address.ts).
+   */
+  readonly trustedProxies: readonly string[];
 }
 
 const MiB = 1024 * 1024;
@@ -72,6 +78,7 @@ export function defaultHttpPolicy(): HttpPolicy {
     csrf: { enabled: true, trustedOrigins: [], secureCookie: false },
     compression: { enabled: true, minBytes: 1024 },
     responseCache: { maxBytes: 64 * MiB, maxEntryBytes: 1 * MiB },
+    trustedProxies: [],
   };
 }
 
@@ -82,6 +89,7 @@ export interface HttpPolicyFile {
   csrf?: Partial<CsrfPolicy>;
   compression?: Partial<CompressionPolicy>;
   responseCache?: Partial<ResponseCachePolicy>;
+  trustedProxies?: string[];
 }
 
 /** The defaults with a policy file's `http` section laid over them. */
@@ -99,6 +107,7 @@ export function resolveHttpPolicy(given: HttpPolicyFile | undefined): HttpPolicy
     csrf: { ...base.csrf, ...given.csrf },
     compression: { ...base.compression, ...given.compression },
     responseCache: { ...base.responseCache, ...given.responseCache },
+    trustedProxies: given.trustedProxies ?? base.trustedProxies,
   };
 }
 
@@ -114,7 +123,7 @@ function bytes(min: number, max: number, description: string): Record<string, un
 export const HTTP_POLICY_SCHEMA = {
   description: "What the host's HTTP middleware does. See docs/http.md.",
   type: "object", additionalProperties: false,
-  [EXPECTED_KEYWORD]: "an object {\"accessLog\"?, \"secureHeaders\"?, \"csrf\"?, \"compression\"?, \"responseCache\"?}",
+  [EXPECTED_KEYWORD]: "an object {\"accessLog\"?, \"secureHeaders\"?, \"csrf\"?, \"compression\"?, \"responseCache\"?, \"trustedProxies\"?}",
   properties: {
     accessLog: { description: "One log record per request.", type: "boolean", [EXPECTED_KEYWORD]: "true or false" },
     secureHeaders: {
@@ -154,6 +163,15 @@ export const HTTP_POLICY_SCHEMA = {
       properties: {
         maxBytes: bytes(0, 17_179_869_184, "Memory for all entries; 0 turns the cache off."),
         maxEntryBytes: bytes(0, 1_073_741_824, "The largest response stored."),
+      },
+    },
+    trustedProxies: {
+      description: "Proxies whose X-Forwarded-For header gives the client's address (c.env.request.clientAddress); none by default.",
+      type: "array", uniqueItems: true, [EXPECTED_KEYWORD]: "an array of IP addresses or CIDR ranges like \"10.0.0.0/8\"",
+      items: {
+        type: "string",
+        format: "address-range",
+        [EXPECTED_KEYWORD]: "an IP address (\"10.0.0.1\", \"::1\") or a CIDR range (\"10.0.0.0/8\", \"fd00::/8\")",
       },
     },
   },

@@ -911,7 +911,9 @@ export class HttpRequest extends $.Struct {
     $.utils.setBit(0, value, this);
   }
   /**
-* The client's address as the host saw it.
+* The client's address as the host reads it: the socket's peer, or, behind a proxy the host
+* policy trusts (http.trustedProxies), the client that proxy names in X-Forwarded-For. The
+* plugin sees it as c.env.request.clientAddress.
 *
 */
   get remoteAddress(): string {
