@@ -10,6 +10,7 @@ import { CorralError, ErrorCode } from "../../schemas/errors.ts";
 import type { Logger } from "../logger.ts";
 import type { Manifest, ManifestAccessRule } from "../manifest/manifest.ts";
 import type { IdentityPolicy } from "../policy.ts";
+import { parseFingerprint } from "../static/fingerprint.ts";
 import { type Identity, identityOf } from "./identity.ts";
 
 /** Why a request is refused: who it was (null: signed out) and the rule it failed. */
@@ -123,6 +124,17 @@ export class RouteRoles {
     }
     const rule = failedRule(rules, accessPath(fullPath, plugin), identity);
     return rule === undefined ? undefined : { identity, rule };
+  }
+
+  /**
+   * {@linkcode check} for a static file the host serves for `plugin` (`fullPath`: the routed
+   * path, under `/plugins/<plugin>/static/`). A fingerprinted name is checked under its plain
+   * name too ("/static/report.3f2a9c1b.pdf" as "/static/report.pdf"), so a rule naming the file
+   * guards both of its URLs.
+   */
+  checkStatic(plugin: string, fullPath: string, locals: Readonly<Record<string, unknown>>): AccessRefusal | undefined {
+    const plain = parseFingerprint(fullPath)?.path;
+    return this.check(plugin, fullPath, locals) ?? (plain === undefined ? undefined : this.check(plugin, plain, locals));
   }
 
   /**

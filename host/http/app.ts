@@ -139,14 +139,37 @@ export function createApp(deps: AppDependencies): Hono<{ Bindings: HostBindings 
   if (metrics !== undefined) app.route("/metrics", metrics);
 
   const statics = deps.statics;
+  /**
+   * A static file of plugin `name` at the routed `path`. A file the plugin's `access` rules
+   * cover obeys them like a route: the beforeRequest hooks say who asks, and the host refuses
+   * before it reads the file. A file no rule covers costs nothing more.
+   */
+  const toStatic = async (env: HostBindings, name: string, path: string, catalog: StaticCatalog): Promise<Response> => {
+    const { incoming, outgoing, exchange } = env;
+    const roles = deps.routeRoles;
+    const guarded = roles !== undefined && roles.guards(name) && roles.checkStatic(name, path, {}) !== undefined;
+    if (!guarded) return (await serveStatic(name, incoming, outgoing, catalog, deps.log)) ?? RESPONSE_ALREADY_SENT;
+    exchange.plugin = name;
+    const hooked = deps.hooks?.match(path, name);
+    if (hooked === undefined) {
+      await refuseAccess(env, name, roles.checkStatic(name, path, {})!);
+      return RESPONSE_ALREADY_SENT;
+    }
+    let headAnswer: Response | undefined;
+    const ids = { requestId: exchange.context.requestId, csrfToken: exchange.context.csrfToken, clientAddress: exchange.clientAddress };
+    await hooked.run(incoming, outgoing, ids, async (context, beforeAnswer) => {
+      const refusal = roles.checkStatic(name, path, context.locals);
+      if (refusal !== undefined) return refuseAccess(env, name, refusal, beforeAnswer);
+      headAnswer = await serveStatic(name, incoming, outgoing, catalog, deps.log, { guarded: true, beforeAnswer });
+    });
+    return headAnswer ?? RESPONSE_ALREADY_SENT;
+  };
   const toPlugin = async (c: { req: { param(name: "name"): string; readonly path: string }; env: HostBindings }) => {
     const { incoming, outgoing, exchange } = c.env;
     // The router saw a normalized path: a raw "/plugins/x/static/../mod.ts" lands here, and is
     // still a static request, refused as such rather than forwarded.
     const staticMount = statics === undefined ? undefined : staticMountOf(incoming.url ?? "");
-    if (statics !== undefined && staticMount !== undefined) {
-      return (await serveStatic(staticMount, incoming, outgoing, statics, deps.log)) ?? RESPONSE_ALREADY_SENT;
-    }
+    if (statics !== undefined && staticMount !== undefined) return await toStatic(c.env, staticMount, c.req.path, statics);
     if (deps.isShuttingDown()) {
       return sendPage(c.env, new CorralError(ErrorCode.SHUTTING_DOWN, "the host is shutting down; retry on another instance"), c.req.param("name"));
     }
@@ -176,8 +199,7 @@ export function createApp(deps: AppDependencies): Hono<{ Bindings: HostBindings 
   };
   // Before the forwarding routes: static files never cost a trip to the plugin process.
   if (statics !== undefined) {
-    app.all("/plugins/:name/static/*", async (c) =>
-      (await serveStatic(c.req.param("name"), c.env.incoming, c.env.outgoing, statics, deps.log)) ?? RESPONSE_ALREADY_SENT);
+    app.all("/plugins/:name/static/*", (c) => toStatic(c.env, c.req.param("name"), c.req.path, statics));
   }
   app.all("/plugins/:name", toPlugin);
   app.all("/plugins/:name/*", toPlugin);

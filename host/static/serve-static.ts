@@ -8,6 +8,7 @@ import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from "node:
 import { pipeline } from "node:stream/promises";
 import { CorralError, ErrorCode } from "../../schemas/errors.ts";
 import { errorAnswer } from "../http/error-response.ts";
+import type { BeforeAnswer } from "../hooks/answer.ts";
 import type { Logger } from "../logger.ts";
 import type { StaticCatalog } from "./catalog.ts";
 import { MAX_CACHED_BYTES, MIN_COMPRESS_BYTES, isCompressible, negotiateEncoding } from "./compression.ts";
@@ -20,6 +21,19 @@ import { resolveRequestPath } from "./resolve-path.ts";
 export const IMMUTABLE = "public, max-age=31536000, immutable";
 /** For plain URLs: the browser may keep a copy but asks (ETag / Last-Modified) before each use. */
 export const REVALIDATE = "no-cache";
+/** The same, for a file behind route roles: the browser may keep it, a shared cache may not. */
+const PRIVATE: Readonly<Record<string, string>> = {
+  [IMMUTABLE]: "private, max-age=31536000, immutable",
+  [REVALIDATE]: "private, no-cache",
+};
+
+/** How a static request behind route roles is answered (see host/http/app.ts). */
+export interface StaticOptions {
+  /** The file is guarded by the plugin's `access` rules: never stored by shared caches. */
+  readonly guarded?: boolean;
+  /** The global afterRequest hooks of this request: they see (and may edit) the headers first. */
+  readonly beforeAnswer?: BeforeAnswer;
+}
 
 const STATIC_MOUNT = /^\/plugins\/([^/?#]+)\/static(?:[/?#]|$)/;
 
@@ -37,6 +51,8 @@ interface StaticAnswer {
   readonly headers: OutgoingHttpHeaders;
   /** Bytes, or a part of a file to stream (`start` to `end`, inclusive); none for 304. */
   readonly body?: Buffer | string | { readonly path: string; readonly start: number; readonly end: number };
+  /** The host's error when the answer is one (for afterRequest hooks). */
+  readonly error?: { readonly code: string; readonly message: string };
 }
 
 /**
@@ -54,6 +70,7 @@ export async function serveStatic(
   outgoing: ServerResponse,
   catalog: StaticCatalog,
   log: Logger,
+  options: StaticOptions = {},
 ): Promise<Response | undefined> {
   let result: StaticAnswer;
   try {
@@ -63,21 +80,30 @@ export async function serveStatic(
     const answered = errorAnswer(error);
     const headers: OutgoingHttpHeaders = { ...answered.headers };
     if (error instanceof CorralError && error.code === ErrorCode.METHOD_NOT_ALLOWED) headers.allow = "GET, HEAD";
-    result = { status: answered.status, headers, body: answered.body };
+    const corral = error instanceof CorralError ? error.toJSON() : undefined;
+    result = { status: answered.status, headers, body: answered.body, ...(corral === undefined ? {} : { error: corral }) };
   }
-  if (incoming.method === "HEAD") return new Response(null, { status: result.status, headers: headerList(result.headers) });
-  await deliver(result, outgoing);
+  const cacheControl = result.headers["cache-control"];
+  if (options.guarded === true && typeof cacheControl === "string") result.headers["cache-control"] = PRIVATE[cacheControl] ?? cacheControl;
+  let headers: OutgoingHttpHeaders | string[] = result.headers;
+  if (options.beforeAnswer !== undefined) {
+    const list = headerList(result.headers).flat();
+    await options.beforeAnswer({ status: result.status, headers: list, error: result.error ?? null });
+    headers = list;
+  }
+  if (incoming.method === "HEAD") return new Response(null, { status: result.status, headers: Array.isArray(headers) ? pairsOf(headers) : headerList(headers) });
+  await deliver(result, headers, outgoing);
   return undefined;
 }
 
-async function deliver(result: StaticAnswer, outgoing: ServerResponse): Promise<void> {
+async function deliver(result: StaticAnswer, headers: OutgoingHttpHeaders | string[], outgoing: ServerResponse): Promise<void> {
   const body = result.body;
   if (body === undefined || typeof body === "string" || Buffer.isBuffer(body)) {
-    outgoing.writeHead(result.status, result.headers);
+    outgoing.writeHead(result.status, headers);
     outgoing.end(body);
     return;
   }
-  outgoing.writeHead(result.status, result.headers);
+  outgoing.writeHead(result.status, headers);
   try {
     await pipeline(createReadStream(body.path, { start: body.start, end: body.end }), outgoing);
   } catch {
@@ -176,6 +202,13 @@ function headerList(headers: OutgoingHttpHeaders): [string, string][] {
     for (const one of Array.isArray(value) ? value : [value]) list.push([name, String(one)]);
   }
   return list;
+}
+
+/** A flat `[name, value, name, value...]` list as pairs. */
+function pairsOf(flat: readonly string[]): [string, string][] {
+  const pairs: [string, string][] = [];
+  for (let i = 0; i + 1 < flat.length; i += 2) pairs.push([flat[i]!, flat[i + 1]!]);
+  return pairs;
 }
 
 function notFound(name: string, path: string, hint: string | undefined): CorralError {

@@ -115,4 +115,15 @@ test("a signed-out browser is sent to the provider's login page; others get 401 
   assert.is(roles.check("notes", "/plugins/notes/admin", { identity: { roles: "admin" } })?.identity, null);
 });
 
+test("a static file is checked under its path and, when fingerprinted, under its plain name", () => {
+  const { log } = silentLogger();
+  const roles = new RouteRoles(log);
+  roles.configure([{ ...manifest({ access: [{ path: "/static/report.pdf", roles: ["admin"] }] }), name: "docs" }], { providers: [] });
+  assert.ok(roles.checkStatic("docs", "/plugins/docs/static/report.pdf", {}));
+  assert.ok(roles.checkStatic("docs", "/plugins/docs/static/report.3f2a9c1b.pdf", {}), "the fingerprinted URL of the same file");
+  assert.is(roles.check("docs", "/plugins/docs/static/report.3f2a9c1b.pdf", {}), undefined, "check alone would miss it");
+  assert.is(roles.checkStatic("docs", "/plugins/docs/static/other.3f2a9c1b.pdf", {}), undefined);
+  assert.is(roles.checkStatic("docs", "/plugins/docs/static/report.pdf", { identity: who(["admin"]) }), undefined);
+});
+
 test.run();
