@@ -139,7 +139,13 @@ std("host.health: refused without the manifest grant; /health shows who holds it
 });
 
 std("monitoring: 401 signed out, 403 for a viewer, the states and request counts for an operator", async ({ t }) => {
-  assert.is((await fetch(`${t.url}/plugins/monitoring/api/summary`)).status, 401);
+  // The host refuses (its codes, from monitoring's manifest access), not the plugin.
+  const signedOut = await fetch(`${t.url}/plugins/monitoring/api/summary`);
+  assert.is(signedOut.status, 401);
+  assert.is(((await signedOut.json()) as { error: { code: string } }).error.code, "CORRAL_E_ACCESS_UNAUTHENTICATED");
+  const viewerJson = await fetch(`${t.url}/plugins/monitoring/api/summary`, { headers: { "x-std-user": "vi", "x-std-roles": "viewer" } });
+  assert.is(viewerJson.status, 403);
+  assert.is(((await viewerJson.json()) as { error: { code: string } }).error.code, "CORRAL_E_ACCESS_FORBIDDEN");
   const viewer = await fetch(`${t.url}/plugins/monitoring/`, { headers: { "x-std-user": "vi", "x-std-roles": "viewer", accept: "text/html" } });
   assert.is(viewer.status, 403);
   assert.not.match(await viewer.text(), /<table/);
