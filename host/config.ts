@@ -2,6 +2,7 @@
  * Reads the host's configuration from the environment, refusing bad values with a message that
  * names the variable, the value and what was expected.
  */
+import { existsSync } from "node:fs";
 import { resolve } from "node:path";
 import { CorralError, ErrorCode } from "../schemas/errors.ts";
 
@@ -29,7 +30,7 @@ export const ENV_HELP = `Environment:
   CORRAL_PLUGINS_DIR   folder of plugin folders (default ./plugins)
   CORRAL_DATA_DIR      where the host keeps its state (default ./.corral)
   CORRAL_STATIC_DIR    host overrides of plugin static files, <dir>/plugins/<name>/<path> (default ./static)
-  CORRAL_POLICY        host policy JSON file (default: built-in policy; see docs/security.md)
+  CORRAL_POLICY        host policy JSON file (default: ./corral.policy.json when it exists, else the built-in policy; see docs/security.md)
   CORRAL_TEMPLATES_DIR template overrides and error pages (default ./templates; see docs/templates.md)
   DATABASE_URL         Postgres for plugins (default: the embedded Postgres)
   CORRAL_LOG_LEVEL     debug | info | warn | error (default info)
@@ -64,11 +65,23 @@ export function readEnvConfig(env: Readonly<Record<string, string | undefined>>,
     pluginsDir: resolve(cwd, env.CORRAL_PLUGINS_DIR || "plugins"),
     dataDir: resolve(cwd, env.CORRAL_DATA_DIR || ".corral"),
     staticDir: resolve(cwd, env.CORRAL_STATIC_DIR || "static"),
-    policyFile: env.CORRAL_POLICY ? resolve(cwd, env.CORRAL_POLICY) : undefined,
+    policyFile: env.CORRAL_POLICY ? resolve(cwd, env.CORRAL_POLICY) : shippedPolicyFile(cwd),
     templatesDir: resolve(cwd, env.CORRAL_TEMPLATES_DIR || "templates"),
     databaseUrl: env.DATABASE_URL || undefined,
     logLevel: logLevel as EnvConfig["logLevel"],
     cacheMaxBytes,
     dev: env.CORRAL_DEV === "1" || env.CORRAL_DEV === "true",
   };
+}
+
+/**
+ * The policy file in the current folder: the repository ships one (`corral.policy.json`) that
+ * grants the shipped auth plugin the identity role, so `npm start` has working route roles. A
+ * file, not a built-in default: the grant is visible, and an operator edits or removes it.
+ */
+export const SHIPPED_POLICY_FILE = "corral.policy.json";
+
+function shippedPolicyFile(cwd: string): string | undefined {
+  const file = resolve(cwd, SHIPPED_POLICY_FILE);
+  return existsSync(file) ? file : undefined;
 }
