@@ -2,6 +2,7 @@
  * The markdown plugin: renders Markdown to sanitised HTML, for clients and for other plugins. It
  * needs no permission at all: no network, no files, no database.
  *
+ * - `GET /` a page with a form; `POST /` (the form) shows the rendered preview in the page.
  * - `POST /render` with `{ "markdown": "..." }` (JSON) or the Markdown itself (`text/markdown` or
  *   `text/plain`) answers `{ "html": "..." }`; a bad body is a 400 `{ error: { code, message } }`.
  * - Other plugins: declare the extension point `markdown.render` in their plugin.json
@@ -13,11 +14,23 @@
 
 import { definePlugin, type PluginEnv } from "@corral/sdk";
 import { Hono } from "hono";
+import { markdownPage } from "./page.ts";
 import { renderMarkdown } from "./render.ts";
 
 const app = new Hono<PluginEnv>();
 
-app.get("/", (c) => c.json({ usage: 'POST /render with {"markdown": "..."} or a text/markdown body; answers {"html": "..."}' }));
+app.get("/", (c) => c.html(markdownPage(c.env.request.csrfToken)));
+
+app.post("/", async (c) => {
+  const form = await c.req.parseBody();
+  const source = typeof form.markdown === "string" ? form.markdown : "";
+  try {
+    return c.html(markdownPage(c.env.request.csrfToken, source, { preview: renderMarkdown(source) }));
+  } catch (error) {
+    if (!(error instanceof TypeError)) throw error;
+    return c.html(markdownPage(c.env.request.csrfToken, source, { error: error.message }), 400);
+  }
+});
 
 app.post("/render", async (c) => {
   const type = c.req.header("content-type") ?? "";

@@ -74,3 +74,17 @@ Deno.test("markdown: the markdown.render contribution answers { html }", async (
   assertSafe(value.html);
   match(value.html, /<strong>ok<\/strong>/);
 });
+
+Deno.test("markdown: the page previews a form's source; neither the preview nor the textarea lets markup out", async () => {
+  await using markdown = await testPlugin(plugin);
+  const form = new URLSearchParams({ markdown: "**hi** <script>x()</script>\n\n</textarea><img src=x onerror=y()>" });
+  const page = await markdown.fetch("/", { method: "POST", body: form, csrfToken: "t0k" });
+  strictEqual(page.status, 200);
+  const text = await page.text();
+  match(text, /<section class="preview"><p><strong>hi<\/strong> &lt;script&gt;x\(\)&lt;\/script&gt;<\/p>/);
+  match(text, /<textarea name="markdown" rows="10" cols="80">\*\*hi\*\* &lt;script&gt;/);
+  doesNotMatch(text, /<script|<img|<\/textarea><img/);
+  match(text, /name="_csrf" value="t0k"/);
+  const empty = await markdown.fetch("/");
+  doesNotMatch(await empty.text(), /class="preview"/);
+});
