@@ -245,13 +245,13 @@ Deno.test("hooks: a plugin without hooks answers as before", async () => {
   strictEqual(await response.text(), "Internal Server Error");
 });
 
-Deno.test("testPlugin: fetch's locals, requestId and csrfToken reach c.env.request, with or without hooks", async () => {
+Deno.test("testPlugin: fetch's locals, requestId, csrfToken and clientAddress reach c.env.request, with or without hooks", async () => {
   const app = new Hono<PluginEnv>();
   app.get("/request", (c) => c.json(c.env.request));
   for (const hooks of [undefined, { beforeRequest: () => {} }]) {
     await using running = await testPlugin(definePlugin({ app, hooks }));
-    const response = await running.fetch("/request", { locals: { user: "ada" }, requestId: "r-1", csrfToken: "t-1" });
-    deepStrictEqual(await response.json(), { requestId: "r-1", csrfToken: "t-1", locals: { user: "ada" } });
-    deepStrictEqual(await (await running.fetch("/request")).json(), { requestId: "", csrfToken: "", locals: {} });
+    const response = await running.fetch("/request", { locals: { user: "ada" }, requestId: "r-1", csrfToken: "t-1", clientAddress: "203.0.113.7" });
+    deepStrictEqual(await response.json(), { requestId: "r-1", csrfToken: "t-1", locals: { user: "ada" }, clientAddress: "203.0.113.7" });
+    deepStrictEqual(await (await running.fetch("/request")).json(), { requestId: "", csrfToken: "", locals: {}, clientAddress: "" });
   }
 });
