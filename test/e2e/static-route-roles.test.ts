@@ -3,27 +3,33 @@
 // spelling of the path (a fingerprinted name, encoded characters, dot segments, HEAD), with
 // `private` caching when served; files no rule covers stay public. The plugin is never called.
 import { createHash } from "node:crypto";
-import { readFile } from "node:fs/promises";
-import { join } from "node:path";
+import { readFile, rm } from "node:fs/promises";
+import { dirname, join } from "node:path";
 import { suite } from "uvu";
 import * as assert from "uvu/assert";
 import { FIXTURES, startTestHost } from "../helpers/host.ts";
 import type { TestHost } from "../helpers/host.ts";
 import { send } from "../helpers/http.ts";
+import { copyPluginWith } from "../helpers/plugin-copy.ts";
 
-const guarded = suite<{ t: TestHost }>("route roles on static files");
+const guarded = suite<{ t: TestHost; identity: string }>("route roles on static files");
 const BASE = "/plugins/sd-private-static";
-const VIEWER = { "x-sd-user": "vi", "x-sd-roles": "viewer" };
-const ADMIN = { "x-sd-user": "ada", "x-sd-roles": "admin" };
+const VIEWER = { "x-std-user": "vi", "x-std-roles": "viewer" };
+const ADMIN = { "x-std-user": "ada", "x-std-roles": "admin" };
 
 guarded.before(async (ctx) => {
+  // The stand-in identity provider (identity from headers), its hook widened to every plugin.
+  ctx.identity = await copyPluginWith(join(FIXTURES, "std-identity"), (manifest) => {
+    manifest.globalHooks.beforeRequest.paths = ["/plugins/"];
+  });
   ctx.t = await startTestHost({
-    plugins: ["sd-identity", "sd-private-static"],
-    policy: { identity: { providers: ["sd-identity"] } },
+    plugins: [ctx.identity, "sd-private-static"],
+    policy: { identity: { providers: ["std-identity"] } },
   });
 });
 guarded.after(async (ctx) => {
   await ctx.t.close();
+  await rm(dirname(ctx.identity), { recursive: true, force: true });
 });
 
 const calls = async (t: TestHost) => (JSON.parse((await send(`${t.url}${BASE}/calls`)).text) as { calls: number }).calls;
