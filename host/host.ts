@@ -169,6 +169,13 @@ export async function startHost(config: HostConfig): Promise<RunningHost> {
   };
   const managerStore = new ManagerStore(hostDb.adminPool);
   let factory: DeploymentFactory | undefined;
+  // State writes still in flight when the host stops (the plugins' last "stopped") are awaited
+  // before the pools close, so shutdown neither loses them nor logs "pool ended" warnings.
+  const stateWrites = new Set<Promise<void>>();
+  const trackStateWrite = (write: Promise<void>) => {
+    stateWrites.add(write);
+    void write.finally(() => stateWrites.delete(write));
+  };
   /** A plugin's state change, with when and why: watchers, events, caches, the database's record and history. */
   const stateChanged = (name: string, state: PluginState, change: StateChange) => {
     const pluginLog = log.forPlugin(name);
@@ -178,10 +185,10 @@ export async function startHost(config: HostConfig): Promise<RunningHost> {
     // A new process may answer differently: its cached answers go with the old one.
     if (state !== "ready" && state !== "starting") responseCache.dropPlugin(name);
     if (supervisorsStopped) return;
-    store.recordState(name, state).catch((error: unknown) =>
-      pluginLog.warn("could not record the plugin's state", { state, error: (error as Error).message }));
-    stateHistory.record(name, change).catch((error: unknown) =>
-      pluginLog.warn("could not record the plugin's state history", { state, error: (error as Error).message }));
+    trackStateWrite(store.recordState(name, state).catch((error: unknown) =>
+      pluginLog.warn("could not record the plugin's state", { state, error: (error as Error).message })));
+    trackStateWrite(stateHistory.record(name, change).catch((error: unknown) =>
+      pluginLog.warn("could not record the plugin's state history", { state, error: (error as Error).message })));
   };
   const manager = new PluginManager({
     plugins: supervisors,
@@ -377,6 +384,7 @@ export async function startHost(config: HostConfig): Promise<RunningHost> {
       await waitFor(() => inFlight.count === 0, grace);
       await Promise.all([...supervisors.values()].map((s) => s.stop(`host shutting down: ${reason}`, Math.min(grace, 5000))));
       supervisorsStopped = true;
+      await Promise.all(stateWrites);
       statics.close();
       stopRing();
       server.closeAllConnections();
