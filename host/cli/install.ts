@@ -148,12 +148,14 @@ async function installOrUpdate(kind: "install" | "update", args: readonly string
 async function readSource(kind: "install" | "update", given: string, options: { registry: string | undefined; quiet: boolean; target: AdminTarget }, context: CliContext): Promise<Source> {
   const path = resolve(context.cwd, given);
   const found = await stat(path).catch(() => undefined);
-  if (found?.isDirectory()) {
+  // `update` never takes a folder: a name that is also a folder here (the plugin's own source, say) is the registry's.
+  const asName = found?.isDirectory() === true && kind === "update" && looksLikeSpec(given);
+  if (found?.isDirectory() && !asName) {
     if (kind === "update") throw new UsageError("corral update takes a .corral package or a plugin name (corral pack makes a package)");
     return { kind: "folder", path };
   }
   const { checkFiles, openPackage } = await import("../packages/package.ts");
-  if (found !== undefined) {
+  if (found !== undefined && !asName) {
     const bytes = await readFile(path);
     checkFiles(openPackage(bytes));
     return { kind: "package", bytes, label: path };

@@ -304,4 +304,11 @@ test("a registry serving altered bytes is refused at install: the file named, or
   assert.is(await eventually(async () => ((await (await fetch(`${ctx.host.url}/health`)).json()) as any).plugins.find((p: { name: string }) => p.name === NAME)?.version === "1.2.0" || undefined), true);
 });
 
+test("corral uninstall removes it from the host, and says where its folder went", async (ctx) => {
+  const removed = await cli(ctx, ["uninstall", NAME]);
+  assert.is(removed.code, 0, removed.stderr);
+  assert.match(removed.stdout, /^uninstalled "rg-loop" on every host; its folder was moved to \S+\/uninstalled\/rg-loop-\S+; its data was kept/);
+  assert.is((await fetch(`${ctx.host.url}/plugins/${NAME}/hello`)).status, 404);
+});
+
 test.run();
