@@ -7,7 +7,6 @@ import { join } from "node:path";
 import type { AddressInfo } from "node:net";
 import type { Server } from "node:http";
 import { createAdaptorServer } from "@hono/node-server";
-import { CorralError, ErrorCode } from "../schemas/errors.ts";
 import { DEFAULT_CACHE_MAX_BYTES, HostCache } from "./cache/host-cache.ts";
 import { registerCacheServices } from "./cache/services.ts";
 import { openHostDatabase } from "./db/connect.ts";
@@ -207,6 +206,16 @@ export async function startHost(config: HostConfig): Promise<RunningHost> {
     },
     // A plugin installed at runtime: its global hooks apply from now on, without a host restart.
     added: () => configureHooks(),
+    // Uninstalled (here or on another host): stopped for good (its database pool closes with it), then forgotten.
+    removed: async (plugin) => {
+      statics.remove(plugin.name);
+      await plugin.stop("uninstalled", 5000);
+      events.unloaded(plugin, "uninstalled");
+      cache.drop(plugin.name);
+      logRing.drop(plugin.name);
+      telemetry.drop(plugin.name);
+      configureHooks();
+    },
     events,
     log,
     dataDir: config.dataDir,
@@ -268,20 +277,11 @@ export async function startHost(config: HostConfig): Promise<RunningHost> {
       storedHistory: (name, limit) => stateHistory.list(name, limit),
       dataDir: config.dataDir,
     },
-    uninstall: async (name, purge) => {
-      const supervisor = manager.unload(name);
-      if (supervisor === undefined) throw new CorralError(ErrorCode.PLUGIN_NOT_FOUND, `no plugin named "${name}" is installed`);
-      statics.remove(name);
-      // Stopping the managed plugin closes its deployment's database pool.
-      const result = await uninstallPlugin({
-        supervisor, pluginDir: supervisor.dir, database: undefined, hostDb, store,
-        dataDir: config.dataDir, purge, log: log.forPlugin(name),
-      });
-      events.unloaded(supervisor, "uninstalled");
-      cache.drop(name);
-      logRing.drop(name);
-      telemetry.drop(name);
-      return result;
+    // Cluster-wide: every host sharing the database removes the plugin (host/manager/); this one
+    // also moves its folder aside and, with purge, drops its data.
+    uninstall: async (name, purge, actor) => {
+      const plugin = await manager.uninstall(name, actor);
+      return uninstallPlugin({ name, pluginDir: plugin.dir, hostDb, store, dataDir: config.dataDir, purge, log: log.forPlugin(name) });
     },
   });
   const middleware = new HostMiddleware({ policy: basePolicy.http, log, cache: responseCache, observer: telemetry });
@@ -341,7 +341,8 @@ export async function startHost(config: HostConfig): Promise<RunningHost> {
     const pluginLog = log.forPlugin(loaded.manifest.name);
     try {
       // Records it, and builds its deployment unless an operator disabled it (persisted).
-      if (!(await manager.load(loaded))) refusedAtSetup.set(loaded.manifest.name, `"${loaded.manifest.name}" is disabled`);
+      const outcome = await manager.load(loaded);
+      if (outcome !== "enabled") refusedAtSetup.set(loaded.manifest.name, `"${loaded.manifest.name}" is ${outcome}`);
     } catch (error) {
       manager.unload(loaded.manifest.name);
       const entry = { dir: loaded.dir, code: (error as { code?: string }).code ?? "CORRAL_E_POLICY_DENIED", message: (error as Error).message };

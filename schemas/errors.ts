@@ -137,7 +137,7 @@ export const ErrorCode = {
   REGISTRY_NOT_FOUND: "CORRAL_E_REGISTRY_NOT_FOUND",
   /** Registry: that version is published already; a published version never changes (publish a new one). */
   REGISTRY_CONFLICT: "CORRAL_E_REGISTRY_CONFLICT",
-  /** Registry: a publish without a signature, or one that does not verify against the given public key. */
+  /** Registry: a published package without a signature, or one that does not verify over its file list. */
   REGISTRY_SIGNATURE: "CORRAL_E_REGISTRY_SIGNATURE",
   /** Host side: the registry (CORRAL_REGISTRY_URL) could not be reached or answered something unusable. */
   REGISTRY_UNREACHABLE: "CORRAL_E_REGISTRY_UNREACHABLE",

@@ -118,11 +118,12 @@ export const disable = hostCommand({
 
 export const uninstall = hostCommand({
   name: "uninstall", summary: "uninstall a plugin from a running host", usage: "uninstall <plugin> [--purge] [--host URL] [--json]",
-  description: "Stops the plugin and removes it. --purge also drops its database schema and role and its data folder.",
+  description: "Uninstalls the plugin from every host on the database (each stops and unloads it; it stays uninstalled,\neven across restarts, until installed again). This host moves its folder to <dataDir>/uninstalled/.\n--purge also drops its database schema and role.",
   permission: "plugins.manage", plugin: true,
   options: { purge: { type: "boolean", help: "drop its data as well (cannot be undone)" } },
   request: (target, plugin, values, context) => adminSend(target, "POST", path(plugin, `/uninstall${values.purge ? "?purge=true" : ""}`), {}, context.signal),
-  print: (body, context) => context.stdout.write(`${body.message ?? JSON.stringify(body)}\n`),
+  print: (body: { name: string; movedTo: string; purged: boolean }, context) => context.stdout.write(
+    `uninstalled "${body.name}" on every host; its folder was moved to ${body.movedTo}; its data was ${body.purged ? "dropped" : "kept (--purge drops it)"}\n`),
 });
 
 export const logs = hostCommand({

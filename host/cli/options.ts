@@ -56,3 +56,25 @@ export function progress(context: CliContext, total: number, quiet = false): { s
 export function writeJson(context: CliContext, value: unknown): void {
   context.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
 }
+
+/**
+ * A byte-count bar for an upload or a download on stderr, redrawn on a terminal only: off a
+ * terminal (logs, CI, scripts) it writes nothing, the command's own lines say what happened.
+ */
+export function transferProgress(context: CliContext, label: string, quiet = false): { update(done: number, total: number | null): void; done(): void } {
+  const on = isTty(context.stderr) && !quiet;
+  let drawn = false;
+  const kib = (n: number) => `${Math.round(n / 1024)} KiB`;
+  return {
+    update(done, total) {
+      if (!on) return;
+      drawn = true;
+      const width = 24;
+      const filled = total === null || total === 0 ? 0 : Math.min(width, Math.round((done / total) * width));
+      context.stderr.write(`\r\u001b[2K${label} [${"#".repeat(filled)}${" ".repeat(width - filled)}] ${kib(done)}${total === null ? "" : ` / ${kib(total)}`}`);
+    },
+    done() {
+      if (drawn) context.stderr.write("\n");
+    },
+  };
+}

@@ -5,16 +5,17 @@ import { adminFetch, adminTarget } from "./admin-client.ts";
 import { parseCommandArgs, writeJson } from "./options.ts";
 import { registryClient } from "./registry-client.ts";
 
-const HELP = `Usage: npx corral outdated [--host URL] [--json]
+const HELP = `Usage: npx corral outdated [--registry URL] [--host URL] [--json]
 
 Lists the plugins of a running host that have newer compatible versions in the registry
-(with their changelogs) or a security advisory against the installed version. Needs a registry:
-CORRAL_REGISTRY_URL=<url>; without one it says so and exits 3.
+(with their changelogs) or a security advisory against the installed version (a WARNING line).
+Needs a registry: --registry URL or CORRAL_REGISTRY_URL; without one it says so and exits 3.
 
 Options:
-  --host URL   the host (default CORRAL_URL, else http://127.0.0.1:$PORT)
-  --json       print [{"name","version","newer":[...],"advisories":[...]}]
-  -h, --help   show this help
+  --registry URL   the registry (default CORRAL_REGISTRY_URL)
+  --host URL       the host (default CORRAL_URL, else http://127.0.0.1:$PORT)
+  --json           print [{"name","version","newer":[...],"advisories":[...]}]
+  -h, --help       show this help
 
 Exit codes: 0 listed, 2 usage, 3 no registry configured, or the host or registry unreachable.
 `;
@@ -24,12 +25,12 @@ export const outdated: CliCommand = {
   summary: "plugins with newer versions or advisories in the registry",
   help: HELP,
   async run(args: readonly string[], context: CliContext): Promise<number> {
-    const { values, positionals } = parseCommandArgs("outdated", args, { host: { type: "string" }, json: { type: "boolean" } });
+    const { values, positionals } = parseCommandArgs("outdated", args, { host: { type: "string" }, registry: { type: "string" }, json: { type: "boolean" } });
     if (values.help) return (context.stdout.write(HELP), ExitCode.OK);
     if (positionals.length > 0) throw new UsageError("corral outdated takes no arguments");
-    const registry = await registryClient(context.env);
+    const registry = await registryClient(context.env, values.registry);
     if (registry === undefined) {
-      context.stderr.write("corral: no registry configured: set CORRAL_REGISTRY_URL=<registry URL> to check for newer versions and advisories\n");
+      context.stderr.write("corral: no registry configured: pass --registry <URL> or set CORRAL_REGISTRY_URL to check for newer versions and advisories\n");
       return ExitCode.CANNOT_RUN;
     }
     const response = await adminFetch(await adminTarget(context, values.host), "GET", "/plugins", context.signal);

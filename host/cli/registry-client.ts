@@ -1,6 +1,6 @@
 /**
- * What the CLI needs from a plugin registry (advisories, newer versions), behind an interface
- * that host/registry-client/cli-adapter.ts fills. CORRAL_REGISTRY_URL (the host's variable too)
+ * What `outdated` and `audit` need from a plugin registry (advisories, newer versions), behind an
+ * interface that host/registry-client/cli-adapter.ts fills. CORRAL_REGISTRY_URL (the host's variable too)
  * names the registry's URL; without it, commands say "no registry configured" instead of guessing.
  */
 export interface RegistryAdvisory {
@@ -23,18 +23,13 @@ export interface RegistryClient {
   newerVersions(name: string, version: string): Promise<readonly RegistryRelease[]>;
 }
 
-/** A replacement for the registry's client (host/registry-client/cli-adapter.ts), e.g. a stand-in in tests. */
-export let registryClientFactory: ((url: string) => RegistryClient) | undefined;
-
-/** Replaces the registry's client. */
-export function setRegistryClientFactory(factory: (url: string) => RegistryClient): void {
-  registryClientFactory = factory;
-}
-
-/** The client for CORRAL_REGISTRY_URL (or CORRAL_REGISTRY); undefined when neither is set. Loaded lazily: `corral --help` stays fast. */
-export async function registryClient(env: Readonly<Record<string, string | undefined>>): Promise<RegistryClient | undefined> {
-  const url = env.CORRAL_REGISTRY_URL || env.CORRAL_REGISTRY;
-  if (url === undefined || url === "") return undefined;
-  const factory = registryClientFactory ?? (await import("../registry-client/cli-adapter.ts")).cliRegistryClient;
-  return factory(url.replace(/\/+$/, ""));
+/**
+ * The client for `url` (a command's --registry), else CORRAL_REGISTRY_URL (or CORRAL_REGISTRY);
+ * undefined when none is set. Loaded lazily: `corral --help` stays fast.
+ */
+export async function registryClient(env: Readonly<Record<string, string | undefined>>, url?: string): Promise<RegistryClient | undefined> {
+  const chosen = url || env.CORRAL_REGISTRY_URL || env.CORRAL_REGISTRY;
+  if (chosen === undefined || chosen === "") return undefined;
+  const { cliRegistryClient } = await import("../registry-client/cli-adapter.ts");
+  return cliRegistryClient(chosen.replace(/\/+$/, ""));
 }

@@ -18,7 +18,7 @@ import type { AdminAccess } from "./admin/admin-access.ts";
 import { adminAccessRoutes, adminRouterOptions } from "./admin/admin-access.ts";
 import { pluginRoutes } from "./admin/plugin-routes.ts";
 import { managerRoutes } from "./admin/manager-routes.ts";
-import type { PluginOperations } from "../manager/operations.ts";
+import type { Actor, PluginOperations } from "../manager/operations.ts";
 import { errorAnswer, errorCodeOf } from "./error-response.ts";
 import { metricsRoutes } from "./admin/metrics-routes.ts";
 import type { HostTelemetry } from "../metrics/telemetry.ts";
@@ -42,7 +42,7 @@ export interface AppDependencies {
   readonly adminToken: string;
   /** Admin users, API tokens, sessions, the audit log, plugin logs and the dashboard; the bootstrap token alone without it. */
   readonly access?: AdminAccess;
-  readonly uninstall: (name: string, purge: boolean) => Promise<unknown>;
+  readonly uninstall: (name: string, purge: boolean, actor: Actor) => Promise<unknown>;
   /** The plugin manager's operations (enable, disable, restart, versions); no routes for them when missing. */
   readonly operations?: PluginOperations;
   /** Counts requests in flight so shutdown can drain them. */

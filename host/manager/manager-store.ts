@@ -1,6 +1,7 @@
 /**
  * What the plugin manager decides, in the host database: enabled or not (and who, why, with
- * which plugin), the active version, every installed version with its files and migration names.
+ * which plugin), uninstalled or not, the active version, every installed version with its files
+ * and migration names.
  * Every host sharing the database reads the same rows; a change is announced with NOTIFY on
  * MANAGER_CHANNEL (host/manager/change-listener.ts).
  */
@@ -24,6 +25,8 @@ export interface PluginDecision {
   readonly disabledWith: string | null;
   /** Incremented by each restart; a host whose process predates it restarts its own. */
   readonly restartGeneration: number;
+  /** Set by an uninstall (cluster-wide, until an install clears it): every host unloads the plugin. */
+  readonly uninstalled: { readonly at: string; readonly by: string } | null;
 }
 
 export interface StoredVersion {
@@ -53,10 +56,10 @@ export class ManagerStore {
 
   async #decisions(name?: string): Promise<PluginDecision[]> {
     let query = this.#db.selectFrom("corral.plugins")
-      .select(["name", "enabled", "active_version", "disabled_by", "disabled_reason", "disabled_at", "disabled_with", "state", "restart_generation"]);
+      .select(["name", "enabled", "active_version", "disabled_by", "disabled_reason", "disabled_at", "disabled_with", "restart_generation", "uninstalled_at", "uninstalled_by"]);
     if (name !== undefined) query = query.where("name", "=", name);
     const rows = await query.execute();
-    return rows.filter((r) => r.state !== "uninstalled").map((r) => ({
+    return rows.map((r) => ({
       name: r.name,
       enabled: r.enabled,
       activeVersion: r.active_version,
@@ -65,7 +68,24 @@ export class ManagerStore {
       disabledAt: r.disabled_at === null ? null : new Date(r.disabled_at).toISOString(),
       disabledWith: r.disabled_with,
       restartGeneration: r.restart_generation,
+      uninstalled: r.uninstalled_at === null ? null : { at: new Date(r.uninstalled_at).toISOString(), by: r.uninstalled_by ?? "unknown" },
     }));
+  }
+
+  /**
+   * Records an uninstall for every host: the plugin's decisions are reset (a reinstall starts
+   * enabled, with no active version) and its installed versions and their files are dropped.
+   * Only an install (`storeInstalled`) clears it; state writes never touch it.
+   */
+  async markUninstalled(name: string, by: string): Promise<void> {
+    await this.#db.transaction().execute(async (tx) => {
+      await tx.updateTable("corral.plugins").set({
+        uninstalled_at: sql`now()`, uninstalled_by: by, state: "uninstalled", active_version: null, enabled: true,
+        disabled_by: null, disabled_reason: null, disabled_at: null, disabled_with: null, updated_at: sql`now()`,
+      }).where("name", "=", name).execute();
+      await tx.deleteFrom("corral.plugin_files").where("name", "=", name).execute();
+      await tx.deleteFrom("corral.plugin_versions").where("name", "=", name).execute();
+    });
   }
 
   /**
@@ -154,9 +174,11 @@ export class ManagerStore {
   async storeInstalled(manifest: Manifest, files: readonly VersionFile[]): Promise<void> {
     const bytes = files.reduce((sum, f) => sum + f.content.byteLength, 0);
     await this.#db.transaction().execute(async (tx) => {
+      // A plugin uninstalled earlier is installed again: the uninstall is lifted.
       await tx.insertInto("corral.plugins")
         .values({ name: manifest.name, active_version: null, state: "installed" })
-        .onConflict((oc) => oc.column("name").doNothing())
+        .onConflict((oc) => oc.column("name").doUpdateSet({ uninstalled_at: null, uninstalled_by: null, state: "installed", updated_at: sql`now()` })
+          .where("corral.plugins.uninstalled_at", "is not", null))
         .execute();
       await tx.insertInto("corral.plugin_versions")
         .values({ name: manifest.name, version: manifest.version, manifest: JSON.stringify(manifest), source: "installed", files_bytes: bytes, migrations: null })

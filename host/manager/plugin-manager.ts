@@ -50,7 +50,15 @@ export interface PluginManagerOptions {
    * (global hooks) again.
    */
   readonly added?: (plugin: ManagedPlugin) => void;
+  /**
+   * A plugin was uninstalled (here or on another host) and has left this host's map: the host
+   * stops it for good and forgets what it kept for it (routes, static files, caches, series).
+   */
+  readonly removed?: (plugin: ManagedPlugin) => Promise<void>;
 }
+
+/** What `load` did with a plugin found in the plugins folder. */
+export type LoadOutcome = "enabled" | "disabled" | "uninstalled";
 
 /** Applied migrations that a version lacks, and the status report they were read from. */
 interface MigrationGap {
@@ -88,11 +96,21 @@ export class PluginManager implements PluginOperations {
    * Takes a plugin found in the plugins folder under management at host start: records it, and
    * creates its deployment (of the active version) unless it is disabled. Call in load order.
    *
-   * @returns whether it is enabled (to be started).
+   * A plugin uninstalled cluster-wide is not loaded: its folder is ignored until it is installed
+   * again (an uninstall on one host must not come back when another host restarts).
+   *
+   * @returns "enabled" (to be started), "disabled" or "uninstalled".
    * @throws {CorralError} POLICY_DENIED and database errors: the plugin is refused.
    */
-  async load(folder: LoadedManifest): Promise<boolean> {
+  async load(folder: LoadedManifest): Promise<LoadOutcome> {
     const name = folder.manifest.name;
+    const before = await this.#store.decision(name);
+    if (before?.uninstalled) {
+      this.#log.forPlugin(name).warn("plugin folder ignored: the plugin was uninstalled", {
+        at: before.uninstalled.at, by: before.uninstalled.by, dir: folder.dir, reinstall: `npx corral install ${folder.dir} --activate`,
+      });
+      return "uninstalled";
+    }
     this.#folders.set(name, folder);
     if (!this.#order.includes(name)) this.#order.push(name);
     await this.#store.recordFolderVersion(folder.manifest);
@@ -104,10 +122,10 @@ export class PluginManager implements PluginOperations {
     if (decision !== undefined && !decision.enabled) {
       plugin.markDisabled(disabledInfo(decision));
       this.#log.forPlugin(name).info("plugin is disabled; not starting it", { by: decision.disabledBy, reason: decision.disabledReason });
-      return false;
+      return "disabled";
     }
     await plugin.deploy(loaded);
-    return true;
+    return "enabled";
   }
 
   /**
@@ -116,7 +134,7 @@ export class PluginManager implements PluginOperations {
    */
   async loadInstalledElsewhere(): Promise<void> {
     for (const decision of await this.#store.decisions()) {
-      if (this.#plugins.has(decision.name) || decision.activeVersion === null) continue;
+      if (this.#plugins.has(decision.name) || decision.activeVersion === null || decision.uninstalled !== null) continue;
       await this.reconcile(decision.name).catch((error: unknown) =>
         this.#log.forPlugin(decision.name).error("could not load the installed plugin", { error: (error as Error).message }));
     }
@@ -130,6 +148,22 @@ export class PluginManager implements PluginOperations {
   }
 
   // ---- operations -------------------------------------------------------------------------
+
+  /**
+   * Uninstalls a plugin on every host sharing the database: the decision is written first (and
+   * stays until an install), announced, then applied here as every other host applies it when
+   * it hears (`reconcile`). Moving its folder and purging its data are the caller's.
+   *
+   * @returns the plugin as it stood here, already stopped.
+   */
+  async uninstall(name: string, actor: Actor): Promise<ManagedPlugin> {
+    const plugin = this.#require(name);
+    await this.#store.markUninstalled(name, actor.name);
+    this.#log.forPlugin(name).info("plugin uninstalled on every host", { by: actor.name, role: actor.role });
+    await this.#announce([name]);
+    await this.reconcile(name);
+    return plugin;
+  }
 
   async enable(name: string, actor: Actor): Promise<OperationResult> {
     const plugin = this.#require(name);
@@ -368,7 +402,15 @@ export class PluginManager implements PluginOperations {
       const decision = await this.#store.decision(name);
       const plugin = this.#plugins.get(name);
       if (decision === undefined) return;
-      // In this host's folder but not loaded: refused, blocked or uninstalled here; a host restart decides again.
+      if (decision.uninstalled !== null) {
+        this.#folders.delete(name);
+        if (plugin === undefined) return;
+        this.#plugins.delete(name);
+        await this.#options.removed?.(plugin);
+        this.#log.forPlugin(name).info("plugin removed from this host: uninstalled", { by: decision.uninstalled.by });
+        return;
+      }
+      // In this host's folder but not loaded: refused or blocked here; a host restart decides again.
       if (plugin === undefined && this.#folders.has(name)) return;
       const log = this.#log.forPlugin(name);
       if (!decision.enabled) {

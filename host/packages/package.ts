@@ -91,10 +91,14 @@ export function buildPackage(list: FileList, files: ReadonlyMap<string, Buffer>,
  * symlinks refused (as the manager's install does). Reproducible: same files, same bytes.
  */
 export async function packFolder(dir: string, limits?: InstallLimits): Promise<{ bytes: Buffer; list: FileList }> {
-  const files = await readVersionFiles(dir, limits);
+  return packFiles(await readVersionFiles(dir, limits), dir);
+}
+
+/** Packs files already read (`where` names them in errors): the manifest must be among them and valid. */
+export function packFiles(files: readonly { path: string; content: Buffer }[], where: string): { bytes: Buffer; list: FileList } {
   const manifestFile = files.find((f) => f.path === MANIFEST_FILE);
-  if (manifestFile === undefined) throw invalid(`${dir} has no ${MANIFEST_FILE}: is it a plugin folder?`);
-  const manifest = parseManifest(manifestFile.content.toString("utf8"), `${dir}/${MANIFEST_FILE}`);
+  if (manifestFile === undefined) throw invalid(`${where} has no ${MANIFEST_FILE}: is it a plugin folder?`);
+  const manifest = parseManifest(manifestFile.content.toString("utf8"), `${where}/${MANIFEST_FILE}`);
   const list = listOf(manifest, files);
   const byPath = new Map(files.map((f) => [f.path, f.content]));
   return { bytes: buildPackage(list, byPath), list };

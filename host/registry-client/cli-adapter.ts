@@ -1,8 +1,6 @@
 /**
- * The registry client in the shape the CLI's `outdated` and `audit` ask for (branch feat/cli,
- * host/cli/registry-client.ts: `advisories(name, version)`, `newerVersions(name, version)`).
- * Typed structurally here so this file stands on its own until both branches are merged; then
- * `setRegistryClientFactory(cliRegistryClient)` plugs it in.
+ * The registry client in the shape the CLI's `outdated` and `audit` ask for
+ * (host/cli/registry-client.ts: `advisories(name, version)`, `newerVersions(name, version)`).
  */
 import semver from "semver";
 import { HOST_VERSION } from "../version.ts";

@@ -5,6 +5,7 @@
  * JSON, a proxy's page) is REGISTRY_UNREACHABLE naming the URL.
  */
 import { createHash } from "node:crypto";
+import { Readable } from "node:stream";
 import { request } from "undici";
 import { CorralError, ErrorCode, isErrorCode } from "../../schemas/errors.ts";
 import type { Advisory, PluginSummary, UpdateCheck, VersionInfo } from "../registry/store.ts";
@@ -19,17 +20,16 @@ export type RegistryPlugin = PluginSummary;
 export type RegistryCheck = UpdateCheck;
 
 export interface PublishRequest {
-  /** The package file's bytes. */
+  /** The signed `.corral` file's bytes (manifest, changelog and signature are read from inside). */
   readonly bytes: Uint8Array;
-  /** plugin.json (parsed). */
-  readonly manifest: unknown;
-  /** Base64 Ed25519 signature. */
-  readonly signature: string;
-  /** PEM (SPKI) or base64 raw public key. */
-  readonly publicKey: string;
+  /** The plugin's keywords, for search; kept as they were when not given. */
   readonly keywords?: readonly string[];
-  readonly changelog?: string;
 }
+
+/** Told as bytes go up or come down: how many so far, of how many (null when the size is unknown). */
+export type TransferProgress = (done: number, total: number | null) => void;
+
+const CHUNK_BYTES = 64 * 1024;
 
 export interface RegistryClientOptions {
   /** The registry's base URL, e.g. http://registry.example:8090 (CORRAL_REGISTRY_URL). */
@@ -80,17 +80,30 @@ export class RegistryClient {
   }
 
   /** The package's bytes, checked against the SHA-256 the registry recorded at publish. */
-  async download(name: string, version: string): Promise<{ bytes: Uint8Array; sha256: string; signature: string }> {
+  async download(name: string, version: string, onProgress?: TransferProgress): Promise<{ bytes: Buffer; sha256: string; keyId: string }> {
     const path = `/api/plugins/${encodeURIComponent(name)}/versions/${encodeURIComponent(version)}/download`;
     const { statusCode, headers, body } = await this.send("GET", path);
-    const bytes = new Uint8Array(await body.arrayBuffer());
-    if (statusCode !== 200) throw this.failure(statusCode, Buffer.from(bytes).toString("utf8"), path);
+    const length = Number(headers["content-length"]);
+    const total = Number.isSafeInteger(length) ? length : null;
+    const chunks: Buffer[] = [];
+    let received = 0;
+    try {
+      for await (const chunk of body) {
+        chunks.push(chunk as Buffer);
+        received += (chunk as Buffer).length;
+        onProgress?.(received, total);
+      }
+    } catch (error) {
+      throw new CorralError(ErrorCode.REGISTRY_UNREACHABLE, `the download of ${name}@${version} from ${this.url} broke off after ${received} bytes: ${(error as Error).message}; try again`, { cause: error });
+    }
+    const bytes = Buffer.concat(chunks);
+    if (statusCode !== 200) throw this.failure(statusCode, bytes.toString("utf8"), path);
     const sha256 = String(headers["x-corral-sha256"] ?? "");
     const actual = createHash("sha256").update(bytes).digest("hex");
     if (sha256 !== actual) {
       throw new CorralError(ErrorCode.REGISTRY_UNREACHABLE, `${name}@${version} from ${this.url}: the bytes' SHA-256 is ${actual}, the registry says ${sha256 || "nothing"}; the download was changed in transit`);
     }
-    return { bytes, sha256, signature: String(headers["x-corral-signature"] ?? "") };
+    return { bytes, sha256, keyId: String(headers["x-corral-key-id"] ?? "") };
   }
 
   async advisories(name?: string): Promise<RegistryAdvisory[]> {
@@ -103,14 +116,23 @@ export class RegistryClient {
     return (await this.json<{ plugins: RegistryCheck[] }>("POST", "/api/check", { hostVersion, plugins })).plugins;
   }
 
-  async publish(input: PublishRequest): Promise<RegistryVersion> {
-    return this.json("POST", "/api/publish", {
-      package: Buffer.from(input.bytes).toString("base64"), manifest: input.manifest, signature: input.signature, publicKey: input.publicKey,
-      ...(input.keywords === undefined ? {} : { keywords: input.keywords }), ...(input.changelog === undefined ? {} : { changelog: input.changelog }),
-    });
+  /** Uploads a signed package (needs a token); `onProgress` follows the upload. */
+  async publish(input: PublishRequest, onProgress?: TransferProgress): Promise<RegistryVersion> {
+    const query = input.keywords === undefined ? "" : `?keywords=${encodeURIComponent(input.keywords.join(","))}`;
+    const bytes = Buffer.from(input.bytes);
+    // Sent in chunks from a generator, so progress follows what the socket has taken.
+    async function* chunks(): AsyncGenerator<Buffer> {
+      for (let sent = 0; sent < bytes.length;) {
+        const chunk = bytes.subarray(sent, sent + CHUNK_BYTES);
+        yield chunk;
+        sent += chunk.length;
+        onProgress?.(sent, bytes.length);
+      }
+    }
+    return this.json("POST", `/api/publish${query}`, { bytes: chunks(), length: bytes.length });
   }
 
-  private async json<T>(method: string, path: string, body?: unknown): Promise<T> {
+  private async json<T>(method: string, path: string, body?: unknown | { bytes: AsyncIterable<Buffer>; length: number }): Promise<T> {
     const { statusCode, body: stream } = await this.send(method, path, body);
     const text = await stream.text();
     if (statusCode >= 400) throw this.failure(statusCode, text, path);
@@ -121,17 +143,27 @@ export class RegistryClient {
     }
   }
 
+  /** One call: `body` is JSON, or a package's bytes as `{ bytes, length }`. */
   private async send(method: string, path: string, body?: unknown) {
     const headers: Record<string, string> = { accept: "application/json" };
     if (this.token !== undefined) headers.authorization = `Bearer ${this.token}`;
-    if (body !== undefined) headers["content-type"] = "application/json";
+    let payload: string | Readable | undefined;
+    if (isUpload(body)) {
+      headers["content-type"] = "application/octet-stream";
+      headers["content-length"] = String(body.length);
+      payload = Readable.from(body.bytes);
+    } else if (body !== undefined) {
+      headers["content-type"] = "application/json";
+      payload = JSON.stringify(body);
+    }
     try {
       return await request(`${this.url}${path}`, {
-        method: method as "GET", headers, ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+        method: method as "GET", headers, ...(payload === undefined ? {} : { body: payload }),
         headersTimeout: this.timeoutMs, bodyTimeout: this.timeoutMs,
       });
     } catch (error) {
-      throw new CorralError(ErrorCode.REGISTRY_UNREACHABLE, `cannot reach the registry at ${this.url}: ${(error as Error).message}; check CORRAL_REGISTRY_URL and that it runs (npx corral registry)`, { cause: error });
+      throw new CorralError(ErrorCode.REGISTRY_UNREACHABLE,
+        `cannot reach the registry at ${this.url}: ${(error as Error).message}; check the URL (--registry or CORRAL_REGISTRY_URL), that the registry runs (npx corral registry) and that this machine can reach it`, { cause: error });
     }
   }
 
@@ -143,4 +175,8 @@ export class RegistryClient {
     } catch { /* not the registry's JSON error */ }
     return new CorralError(ErrorCode.REGISTRY_UNREACHABLE, `${this.url}${path} answered HTTP ${status}: ${text.slice(0, 200)}`);
   }
+}
+
+function isUpload(body: unknown): body is { bytes: AsyncIterable<Buffer>; length: number } {
+  return typeof body === "object" && body !== null && "bytes" in body && "length" in body && typeof (body as { length: unknown }).length === "number";
 }

@@ -97,8 +97,22 @@ const initial: Migration = {
   },
 };
 
+/**
+ * Publishes carry real `.corral` packages: each version records the id of the key that signed its
+ * file list (what a host's trusted-keys/ file goes by).
+ */
+const signerKey: Migration = {
+  async up(db: Kysely<unknown>): Promise<void> {
+    await db.withSchema(REGISTRY_SCHEMA).schema.alterTable("versions")
+      .addColumn("key_id", "text", (col) => col.notNull().defaultTo("")).execute();
+  },
+  async down(db: Kysely<unknown>): Promise<void> {
+    await db.withSchema(REGISTRY_SCHEMA).schema.alterTable("versions").dropColumn("key_id").execute();
+  },
+};
+
 /** The registry's migrations in order; a name, once shipped, never changes. */
-export const REGISTRY_MIGRATIONS: Readonly<Record<string, Migration>> = Object.freeze({ "0001-registry": initial });
+export const REGISTRY_MIGRATIONS: Readonly<Record<string, Migration>> = Object.freeze({ "0001-registry": initial, "0002-signer-key": signerKey });
 
 /** Applies every pending registry migration (Kysely's advisory lock makes two registries safe). */
 export async function migrateRegistry(pool: Pool): Promise<void> {

@@ -12,20 +12,17 @@ import { errorAnswer } from "../http/error-response.ts";
 import type { Account } from "./accounts.ts";
 import { accountForToken } from "./accounts.ts";
 import { renderBrowsePage } from "./browse/views.ts";
-import type { PackageVerifier } from "./package-input.ts";
-import { PERMISSION_KINDS, verifyOpaquePackage } from "./package-input.ts";
+import { PERMISSION_KINDS, readPublishedPackage } from "./published-package.ts";
 import type { SearchQuery } from "./store.ts";
 import { parseRange, RegistryStore } from "./store.ts";
 import type { RegistryTables } from "./tables.ts";
 
-/** The largest publish request: the package travels base64-encoded inside JSON. */
-export const MAX_PUBLISH_BYTES = 64 * 1024 * 1024;
+/** The largest package a publish accepts (the body is the .corral file itself). */
+export const MAX_PUBLISH_BYTES = 32 * 1024 * 1024;
 const MAX_JSON_BYTES = 256 * 1024;
 
 export interface RegistryAppOptions {
   readonly db: Kysely<RegistryTables>;
-  /** How a publish's package is read and its signature checked (see package-input.ts). */
-  readonly verifier?: PackageVerifier;
   /** Told about every publish, review status and advisory (the registry's own log). */
   readonly onEvent?: (event: string, fields: Record<string, unknown>) => void;
 }
@@ -34,7 +31,6 @@ type Env = { Variables: { account: Account } };
 
 export function createRegistryApp(options: RegistryAppOptions): Hono<Env> {
   const store = new RegistryStore(options.db);
-  const verifier = options.verifier ?? verifyOpaquePackage;
   const event = options.onEvent ?? (() => {});
   const app = new Hono<Env>();
 
@@ -79,17 +75,21 @@ export function createRegistryApp(options: RegistryAppOptions): Hono<Env> {
 
   // --- JSON API -------------------------------------------------------------------------------
 
-  app.post("/api/publish", bodyLimit({ maxSize: MAX_PUBLISH_BYTES, onError: () => { throw new CorralError(ErrorCode.BODY_TOO_LARGE, `a publish is at most ${MAX_PUBLISH_BYTES} bytes`); } }),
+  /**
+   * The body is the signed `.corral` file (application/octet-stream); `?keywords=a,b` sets the
+   * plugin's keywords. Manifest, changelog and signer come from inside the package.
+   */
+  app.post("/api/publish", bodyLimit({ maxSize: MAX_PUBLISH_BYTES, onError: () => { throw new CorralError(ErrorCode.BODY_TOO_LARGE, `a package is at most ${MAX_PUBLISH_BYTES} bytes`); } }),
     signedIn, async (c) => {
-      const body = await json(c);
-      if (typeof body.package !== "string") throw new CorralError(ErrorCode.REGISTRY_INVALID, "package is required: the package file's bytes, base64-encoded");
-      const pkg = verifier({
-        bytes: Buffer.from(body.package, "base64"), manifest: body.manifest,
-        signature: typeof body.signature === "string" ? body.signature : undefined,
-        publicKey: typeof body.publicKey === "string" ? body.publicKey : undefined,
-      });
-      const version = await store.publish(c.get("account"), pkg, { keywords: body.keywords, changelog: body.changelog });
-      event("published", { plugin: version.name, version: version.version, by: c.get("account").name, sha256: version.sha256 });
+      const type = c.req.header("content-type") ?? "";
+      if (!type.startsWith("application/octet-stream")) {
+        throw new CorralError(ErrorCode.REGISTRY_INVALID,
+          `send the .corral file itself as the body with content-type application/octet-stream (got ${JSON.stringify(type)}); npx corral publish does`);
+      }
+      const pkg = readPublishedPackage(Buffer.from(await c.req.arrayBuffer()));
+      const keywords = c.req.query("keywords");
+      const version = await store.publish(c.get("account"), pkg, keywords === undefined ? {} : { keywords: keywords.split(",").map((k) => k.trim()).filter((k) => k !== "") });
+      event("published", { plugin: version.name, version: version.version, by: c.get("account").name, sha256: version.sha256, keyId: version.keyId });
       return c.json(version, 201);
     });
 
@@ -120,7 +120,7 @@ export function createRegistryApp(options: RegistryAppOptions): Hono<Env> {
       "content-type": "application/octet-stream",
       "content-disposition": `attachment; filename="${name}-${version}.corral"`,
       "x-corral-sha256": file.sha256,
-      "x-corral-signature": file.signature,
+      "x-corral-key-id": file.keyId,
       // A published version never changes.
       "cache-control": "public, max-age=31536000, immutable",
     });

@@ -10,7 +10,6 @@ import { Kysely, PostgresDialect } from "kysely";
 import { openHostDatabase } from "../db/connect.ts";
 import type { Logger } from "../logger.ts";
 import { migrateRegistry } from "./migrations.ts";
-import type { PackageVerifier } from "./package-input.ts";
 import { createRegistryApp } from "./registry-app.ts";
 import type { RegistryTables } from "./tables.ts";
 import { REGISTRY_SCHEMA } from "./migrations.ts";
@@ -22,7 +21,6 @@ export interface RegistryConfig {
   readonly databaseUrl?: string;
   readonly dataDir: string;
   readonly logger: Logger;
-  readonly verifier?: PackageVerifier;
 }
 
 export interface RunningRegistry {
@@ -51,7 +49,7 @@ export async function startRegistry(config: RegistryConfig): Promise<RunningRegi
   const log = config.logger;
   const { db, close: closeDatabase } = await openRegistryDatabase(config);
   const app = createRegistryApp({
-    db, ...(config.verifier === undefined ? {} : { verifier: config.verifier }),
+    db,
     onEvent: (event, fields) => log.info(`registry ${event}`, fields),
   });
   const server = createAdaptorServer({ fetch: app.fetch }) as Server;

@@ -7,8 +7,8 @@ import type { Kysely } from "kysely";
 import semver from "semver";
 import { CorralError, ErrorCode } from "../../schemas/errors.ts";
 import type { Account } from "./accounts.ts";
-import type { PermissionKind, VerifiedPackage } from "./package-input.ts";
-import { PERMISSION_KINDS } from "./package-input.ts";
+import type { PermissionKind, PublishedPackage } from "./published-package.ts";
+import { PERMISSION_KINDS } from "./published-package.ts";
 import type { RegistryTables, ReviewStatus, Severity, ThreadKind, ThreadStatus } from "./tables.ts";
 import { REVIEW_STATUSES, SEVERITIES, THREAD_KINDS, THREAD_STATUSES } from "./tables.ts";
 
@@ -28,9 +28,12 @@ export interface VersionInfo {
   readonly version: string;
   readonly hostApi: string;
   readonly permissions: readonly string[];
+  /** Its section of the package's CHANGELOG.md ("" when it has none). */
   readonly changelog: string;
   readonly sha256: string;
   readonly size: number;
+  /** The id of the key that signed the package's file list. */
+  readonly keyId: string;
   readonly publishedBy: string;
   readonly publishedAt: string;
   readonly review: { readonly status: ReviewStatus; readonly note: string | null; readonly by: string | null; readonly at: string | null };
@@ -153,11 +156,11 @@ function keywordList(value: unknown): string[] {
 export class RegistryStore {
   constructor(private readonly db: Kysely<RegistryTables>) {}
 
-  /** Publishes a verified package; the first publisher of a name owns it. Versions never change. */
-  async publish(account: Account, pkg: VerifiedPackage, extra: { keywords?: unknown; changelog?: unknown }): Promise<VersionInfo> {
+  /** Publishes a checked package; the first publisher of a name owns it. Versions never change. */
+  async publish(account: Account, pkg: PublishedPackage, extra: { keywords?: unknown }): Promise<VersionInfo> {
     const { name, version } = pkg.manifest;
     const keywords = keywordList(extra.keywords);
-    const changelog = text("changelog", extra.changelog);
+    const changelog = pkg.changelog;
     await this.db.transaction().execute(async (trx) => {
       // Lock the name's row so two first publishes of one name cannot both become owner.
       await sql`select pg_advisory_xact_lock(hashtext(${"corral_registry:" + name}))`.execute(trx);
@@ -179,7 +182,7 @@ export class RegistryStore {
       }
       await trx.insertInto("versions").values({
         name, version, manifest: JSON.stringify(pkg.manifest), permissions: [...pkg.permissions], changelog,
-        bytes: Buffer.from(pkg.bytes), sha256: pkg.sha256, signature: pkg.signature, public_key: pkg.publicKey, published_by: account.id,
+        bytes: pkg.bytes, sha256: pkg.sha256, signature: pkg.signature, public_key: pkg.publicKey, key_id: pkg.keyId, published_by: account.id,
       }).execute();
     });
     return (await this.version(name, version))!;
@@ -227,10 +230,10 @@ export class RegistryStore {
     return row === undefined ? null : { manifest: row.manifest, signature: row.signature, publicKey: row.public_key };
   }
 
-  async download(name: string, version: string): Promise<{ bytes: Buffer; sha256: string; signature: string } | null> {
-    const row = await this.db.selectFrom("versions").select(["bytes", "sha256", "signature"])
+  async download(name: string, version: string): Promise<{ bytes: Buffer; sha256: string; keyId: string } | null> {
+    const row = await this.db.selectFrom("versions").select(["bytes", "sha256", "key_id"])
       .where("name", "=", name).where("version", "=", version).executeTakeFirst();
-    return row ?? null;
+    return row === undefined ? null : { bytes: row.bytes, sha256: row.sha256, keyId: row.key_id };
   }
 
   async setReviewStatus(account: Account, name: string, version: string, input: { status?: unknown; note?: unknown }): Promise<VersionInfo> {
@@ -382,7 +385,7 @@ export class RegistryStore {
     return this.db.selectFrom("versions as v")
       .innerJoin("accounts as pub", "pub.id", "v.published_by")
       .leftJoin("accounts as rev", "rev.id", "v.reviewed_by")
-      .select(["v.name", "v.version", "v.manifest", "v.permissions", "v.changelog", "v.sha256", sql<number>`octet_length(v.bytes)`.as("size"),
+      .select(["v.name", "v.version", "v.manifest", "v.permissions", "v.changelog", "v.sha256", "v.key_id", sql<number>`octet_length(v.bytes)`.as("size"),
         "pub.name as published_by", "v.published_at", "v.review_status", "v.review_note", "rev.name as reviewed_by", "v.reviewed_at"]);
   }
 
@@ -408,14 +411,14 @@ function toSummary(row: SummaryRow): PluginSummary {
 }
 
 type VersionRow = {
-  name: string; version: string; manifest: unknown; permissions: string[]; changelog: string; sha256: string; size: number;
+  name: string; version: string; manifest: unknown; permissions: string[]; changelog: string; sha256: string; key_id: string; size: number;
   published_by: string; published_at: Date; review_status: ReviewStatus; review_note: string | null; reviewed_by: string | null; reviewed_at: Date | null;
 };
 
 function toVersion(row: VersionRow): VersionInfo {
   return {
     name: row.name, version: row.version, hostApi: String((row.manifest as { hostApi?: unknown }).hostApi ?? "*"),
-    permissions: row.permissions, changelog: row.changelog, sha256: row.sha256, size: Number(row.size),
+    permissions: row.permissions, changelog: row.changelog, sha256: row.sha256, size: Number(row.size), keyId: row.key_id,
     publishedBy: row.published_by, publishedAt: iso(row.published_at)!,
     review: { status: row.review_status, note: row.review_note, by: row.reviewed_by, at: iso(row.reviewed_at) },
   };

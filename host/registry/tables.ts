@@ -8,7 +8,7 @@ export interface RegistryTables {
   packages: { name: string; owner_id: number; description: string; keywords: string[]; created_at: Stamp; updated_at: Stamp };
   versions: {
     name: string; version: string; manifest: ColumnType<unknown, string, never>; permissions: string[]; changelog: string;
-    bytes: Buffer; sha256: string; signature: string; public_key: string; published_by: number; published_at: Stamp;
+    bytes: Buffer; sha256: string; signature: string; public_key: string; key_id: string; published_by: number; published_at: Stamp;
     review_status: Generated<ReviewStatus>; review_note: string | null; reviewed_by: number | null; reviewed_at: Date | null;
   };
   reviews: { name: string; account_id: number; rating: number; body: string; created_at: Stamp; updated_at: Stamp };

@@ -121,7 +121,7 @@ test("create -> deno test -> pack -> sign -> verify -> install -> serve -> updat
 });
 
 test("every new command has --help; unknown options are usage errors", async () => {
-  for (const name of ["create", "pack", "sign", "verify", "keygen", "install", "update", "uninstall", "list", "enable", "disable", "health", "logs", "migrate", "audit", "outdated"]) {
+  for (const name of ["create", "pack", "sign", "verify", "keygen", "install", "update", "uninstall", "list", "enable", "disable", "health", "logs", "migrate", "audit", "outdated", "publish"]) {
     const help = await corral([name, "--help"], { pluginsDir: host.pluginsDir, dataDir: join(work, "cli-data") });
     assert.is(help.code, 0, name);
     assert.match(help.stdout, new RegExp(`^Usage: npx corral ${name}`), name);

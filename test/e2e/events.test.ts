@@ -4,6 +4,7 @@ import { suite } from "uvu";
 import * as assert from "uvu/assert";
 import { eventually, startTestHost } from "../helpers/host.ts";
 import type { TestHost } from "../helpers/host.ts";
+import { forgetManagerRows, openManagerAdmin } from "../helpers/manager.ts";
 
 interface Received {
   id: number;
@@ -64,6 +65,9 @@ async function lifecycleSeen(t: TestHost): Promise<Received[]> {
 const events = suite<{ t: TestHost }>("events");
 
 events.before(async (ctx) => {
+  // The last test uninstalls ev-slow, for every host on the database until it is installed again.
+  const admin = openManagerAdmin();
+  await forgetManagerRows(admin, ["ev-slow"]).finally(() => admin.end());
   ctx.t = await startTestHost({
     plugins: ["ev-emitter", "ev-subscriber", "ev-slow", "ev-crashy"],
     restart: { baseDelayMs: 100, maxDelayMs: 400, maxCrashes: 2, windowMs: 60_000 },

@@ -2,8 +2,8 @@
  * The plugin registry end to end: a real registry (host/registry/) on DATABASE_URL over real HTTP,
  * the host's registry client and update check against it, and the browse page in Chromium.
  */
-import { createHash, generateKeyPairSync, randomBytes, sign } from "node:crypto";
-import type { KeyObject } from "node:crypto";
+import { createHash } from "node:crypto";
+import { gunzipSync } from "node:zlib";
 import { suite } from "uvu";
 import * as assert from "uvu/assert";
 import pg from "pg";
@@ -17,13 +17,17 @@ import { rejection } from "../helpers/assert.ts";
 import { launchBrowser } from "../helpers/browser.ts";
 import { memoryLogger, requireDatabaseUrl } from "../helpers/database.ts";
 import { startTestHost } from "../helpers/host.ts";
+import { buildTestPackage, newPrivateKey, tamperPackage } from "../helpers/packages.ts";
+import { keyIdOf } from "../../host/packages/signing.ts";
+import { createPublicKey } from "node:crypto";
 
 const DATABASE_URL = requireDatabaseUrl("registry e2e");
 
 interface Ctx {
   registry: RunningRegistry;
   tokens: Record<"alice" | "bob" | "rita" | "dave", string>;
-  key: { privateKey: KeyObject; publicKey: string };
+  /** The publishers' signing key (PEM), as corral keygen writes it. */
+  key: string;
   published: Map<string, Buffer>;
 }
 const test = suite<Ctx>("registry");
@@ -41,17 +45,32 @@ async function call(ctx: Ctx, method: string, path: string, options: { token?: s
   return { status: response.status, body: text === "" ? null : JSON.parse(text) };
 }
 
-function signed(ctx: Ctx, manifest: Record<string, unknown>, extra: Record<string, unknown> = {}) {
-  const bytes = randomBytes(2048);
-  return { bytes, body: { package: bytes.toString("base64"), manifest, signature: sign(null, bytes, ctx.key.privateKey).toString("base64"), publicKey: ctx.key.publicKey, ...extra } };
+/** POST /api/publish with a .corral file as the body. */
+async function upload(ctx: Ctx, bytes: Buffer, options: { token?: string; keywords?: string } = {}): Promise<{ status: number; body: any }> {
+  const response = await fetch(`${ctx.registry.url}/api/publish${options.keywords === undefined ? "" : `?keywords=${options.keywords}`}`, {
+    method: "POST",
+    headers: { "content-type": "application/octet-stream", ...(options.token === undefined ? {} : { authorization: `Bearer ${options.token}` }) },
+    body: bytes,
+  });
+  return { status: response.status, body: await response.json() };
 }
 
-async function publish(ctx: Ctx, token: string, manifest: Record<string, unknown>, extra: Record<string, unknown> = {}) {
-  const { bytes, body } = signed(ctx, manifest, extra);
-  const answer = await call(ctx, "POST", "/api/publish", { token, body });
+/** A signed package of `manifest`, with a CHANGELOG.md section for its version when `changelog` is given. */
+function signed(ctx: Ctx, manifest: Record<string, unknown>, changelog?: string): Buffer {
+  const files: Record<string, string> = changelog === undefined ? {} : { "CHANGELOG.md": `# Changelog\n\n## [${manifest.version}] - 2024-05-01\n${changelog}\n\n## [0.0.1]\nOlder.\n` };
+  return buildTestPackage({ manifest, files }, ctx.key);
+}
+
+async function publish(ctx: Ctx, token: string, manifest: Record<string, unknown>, options: { changelog?: string; keywords?: string } = {}) {
+  const bytes = signed(ctx, manifest, options.changelog);
+  const answer = await upload(ctx, bytes, { token, ...(options.keywords === undefined ? {} : { keywords: options.keywords }) });
   assert.is(answer.status, 201, JSON.stringify(answer.body));
   ctx.published.set(`${manifest.name}@${manifest.version}`, bytes);
   return answer.body;
+}
+
+function gunzipText(bytes: Buffer): string {
+  return gunzipSync(bytes).toString("latin1");
 }
 
 async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 15_000): Promise<T> {
@@ -72,46 +91,63 @@ test.before(async (ctx) => {
   ctx.registry = await startRegistry({ port: 0, hostname: "127.0.0.1", databaseUrl: DATABASE_URL, dataDir: "/nonexistent", logger: memoryLogger().logger });
   const make = async (name: string, role: "publisher" | "reviewer") => (await createAccount(ctx.registry.db, name, role)).token;
   ctx.tokens = { alice: await make("reg-alice", "publisher"), bob: await make("reg-bob", "publisher"), rita: await make("reg-rita", "reviewer"), dave: await make("reg-dave", "publisher") };
-  const { privateKey, publicKey } = generateKeyPairSync("ed25519");
-  ctx.key = { privateKey, publicKey: publicKey.export({ type: "spki", format: "pem" }).toString() };
+  ctx.key = newPrivateKey();
   ctx.published = new Map();
   const weather = (version: string, hostApi = "^0.1.0") => ({ name: "reg-weather", version, hostApi, description: "Weather from an API", permissions: { net: ["api.weather.example:443"] } });
-  await publish(ctx, ctx.tokens.alice, weather("1.0.0"), { keywords: ["weather", "api"], changelog: "First release." });
+  await publish(ctx, ctx.tokens.alice, weather("1.0.0"), { keywords: "weather,api", changelog: "First release." });
   await publish(ctx, ctx.tokens.alice, weather("1.2.0"), { changelog: "Caches forecasts." });
   await publish(ctx, ctx.tokens.alice, weather("1.3.0"), { changelog: "Fixes the forecast injection (advisory)." });
   await publish(ctx, ctx.tokens.alice, weather("2.0.0", "^9.0.0"), { changelog: "Needs host API 9." });
-  await publish(ctx, ctx.tokens.bob, { name: "reg-quiet", version: "0.1.0", hostApi: "^0.1.0", description: "Notes without network", database: true }, { keywords: ["notes"] });
+  await publish(ctx, ctx.tokens.bob, { name: "reg-quiet", version: "0.1.0", hostApi: "^0.1.0", description: "Notes without network", database: true }, { keywords: "notes" });
 });
 
 test.after(async (ctx) => {
   await ctx.registry?.close();
 });
 
-test("publish is refused without a token, with an unknown token, unsigned, or with a signature that does not verify", async (ctx) => {
-  const { body } = signed(ctx, { name: "reg-nope", version: "1.0.0", hostApi: "^0.1.0" });
-  const none = await call(ctx, "POST", "/api/publish", { body });
+test("publish is refused without a token, with an unknown token, unsigned, tampered (the file named), or with a signature that does not verify", async (ctx) => {
+  const manifest = { name: "reg-nope", version: "1.0.0", hostApi: "^0.1.0" };
+  const good = buildTestPackage({ manifest, files: { "mod.ts": "export const answer = 42;\n" } }, ctx.key);
+  const none = await upload(ctx, good);
   assert.is(none.status, 401);
   assert.is(none.body.error.code, "CORRAL_E_REGISTRY_AUTH");
-  const unknown = await call(ctx, "POST", "/api/publish", { token: "crt_not-a-token", body });
-  assert.is(unknown.status, 401);
-  const unsigned = await call(ctx, "POST", "/api/publish", { token: ctx.tokens.alice, body: { ...body, signature: undefined } });
+  assert.is((await upload(ctx, good, { token: "crt_not-a-token" })).status, 401);
+
+  const unsigned = await upload(ctx, buildTestPackage({ manifest }), { token: ctx.tokens.alice });
   assert.is(unsigned.status, 422);
   assert.is(unsigned.body.error.code, "CORRAL_E_REGISTRY_SIGNATURE");
-  const tampered = Buffer.from(body.package, "base64");
-  tampered[0] ^= 1;
-  const bad = await call(ctx, "POST", "/api/publish", { token: ctx.tokens.alice, body: { ...body, package: tampered.toString("base64") } });
-  assert.is(bad.status, 422);
-  assert.match(bad.body.error.message, /does not verify/);
-  const other = generateKeyPairSync("ed25519").publicKey.export({ type: "spki", format: "pem" }).toString();
-  assert.is((await call(ctx, "POST", "/api/publish", { token: ctx.tokens.alice, body: { ...body, publicKey: other } })).status, 422);
+  assert.match(unsigned.body.error.message, /reg-nope@1\.0\.0 is unsigned.*npx corral sign/);
+
+  const tampered = await upload(ctx, tamperPackage(good, "answer = 42", "answer = 43"), { token: ctx.tokens.alice });
+  assert.is(tampered.status, 400);
+  assert.is(tampered.body.error.code, "CORRAL_E_PACKAGE_INVALID");
+  assert.match(tampered.body.error.message, /changed file: mod\.ts/);
+
+  // The signature's bytes changed: the file list is intact, but the signature no longer verifies over it.
+  const signature = /"signature": "(.{8})/.exec(gunzipText(good))![1]!;
+  const forged = await upload(ctx, tamperPackage(good, signature, signature.split("").reverse().join("")), { token: ctx.tokens.alice });
+  assert.is(forged.status, 422);
+  assert.match(forged.body.error.message, /does not verify over corral-files\.json/);
+
+  const asJson = await call(ctx, "POST", "/api/publish", { token: ctx.tokens.alice, body: { package: good.toString("base64") } });
+  assert.is(asJson.status, 400);
+  assert.match(asJson.body.error.message, /application\/octet-stream/);
   assert.is((await call(ctx, "GET", "/api/plugins/reg-nope")).status, 404, "nothing refused was stored");
 });
 
+test("a publish reads manifest, changelog and signer from inside the package", async (ctx) => {
+  const version = (await call(ctx, "GET", "/api/plugins/reg-weather/versions/1.2.0")).body;
+  assert.is(version.changelog, "Caches forecasts.", "its own section of CHANGELOG.md, not the others");
+  assert.is(version.keyId, keyIdOf(createPublicKey(ctx.key).export({ type: "spki", format: "pem" }).toString()));
+  assert.equal(version.manifest.permissions.net, ["api.weather.example:443"]);
+  assert.equal(version.permissions, ["net"]);
+});
+
 test("a published version is immutable, and a name belongs to its first publisher", async (ctx) => {
-  const again = await call(ctx, "POST", "/api/publish", { token: ctx.tokens.alice, body: signed(ctx, { name: "reg-weather", version: "1.0.0", hostApi: "^0.1.0" }).body });
+  const again = await upload(ctx, signed(ctx, { name: "reg-weather", version: "1.0.0", hostApi: "^0.1.0" }), { token: ctx.tokens.alice });
   assert.is(again.status, 409);
   assert.is(again.body.error.code, "CORRAL_E_REGISTRY_CONFLICT");
-  const squat = await call(ctx, "POST", "/api/publish", { token: ctx.tokens.bob, body: signed(ctx, { name: "reg-weather", version: "9.0.0", hostApi: "^0.1.0" }).body });
+  const squat = await upload(ctx, signed(ctx, { name: "reg-weather", version: "9.0.0", hostApi: "^0.1.0" }), { token: ctx.tokens.bob });
   assert.is(squat.status, 403);
   assert.match(squat.body.error.message, /reg-alice/);
   const bytes = await (await fetch(`${ctx.registry.url}/api/plugins/reg-weather/versions/1.0.0/download`)).arrayBuffer();
@@ -250,6 +286,7 @@ test("the browse page renders in Chromium with user text escaped", async (ctx) =
     assert.is(await page.locator("h1").textContent(), "reg-weather");
     assert.equal(await page.locator("tr[data-version]").evaluateAll((rows) => rows.map((r) => r.getAttribute("data-version"))), ["2.0.0", "1.3.0", "1.2.0", "1.0.0"]);
     assert.match(await page.locator("tr[data-version='1.3.0']").textContent() ?? "", /approved/);
+    assert.is(await page.locator("tr[data-version='1.3.0'] [data-testid=changelog]").textContent(), "Fixes the forecast injection (advisory).");
     assert.match(await page.locator("[data-testid=advisory]").textContent() ?? "", /Forecast text injection/);
     const reviewTexts = await page.locator("[data-testid=review] pre").allTextContents();
     assert.ok(reviewTexts.includes(hostile), "the review's text is shown as text");

@@ -9,6 +9,7 @@ import { manager } from "./0002-manager.ts";
 import { access } from "./0003-access.ts";
 import { managerRestart } from "./0004-manager-restart.ts";
 import { stateHistory } from "./0005-state-history.ts";
+import { uninstalled } from "./0006-uninstalled.ts";
 
 /** The host's migrations in order; a name, once shipped, never changes. */
 export const HOST_MIGRATIONS: Readonly<Record<string, Migration>> = Object.freeze({
@@ -17,6 +18,7 @@ export const HOST_MIGRATIONS: Readonly<Record<string, Migration>> = Object.freez
   "0003-access": access,
   "0004-manager-restart": managerRestart,
   "0005-state-history": stateHistory,
+  "0006-uninstalled": uninstalled,
 });
 
 /** Where Kysely keeps its bookkeeping tables for the host: beside the host's tables. */

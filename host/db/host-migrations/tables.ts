@@ -20,6 +20,9 @@ export interface PluginsTable {
   disabled_with: string | null;
   /** 0004-manager-restart: incremented by each (cluster-wide) restart; hosts restart when theirs is older. */
   restart_generation: Generated<number>;
+  /** 0006-uninstalled: when and by whom it was uninstalled (cluster-wide); null while installed. */
+  uninstalled_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
+  uninstalled_by: string | null;
 }
 
 /** corral.plugin_versions: every version of a plugin the host has installed. */

@@ -6,13 +6,14 @@ import type { Context } from "hono";
 import { CorralError, ErrorCode } from "../../../schemas/errors.ts";
 import type { MigrateAction } from "../../../schemas/messages.ts";
 import type { HealthReport } from "../../health.ts";
+import type { Actor } from "../../manager/operations.ts";
 import type { PluginLookup } from "../../plugins/plugin-handle.ts";
 import type { AdminEnv, AdminRoutes } from "./router.ts";
 import { fail } from "./router.ts";
 
 export interface PluginRoutesDependencies {
-  /** Stops, unloads and moves away a plugin; drops its database with `purge`. */
-  readonly uninstall: (name: string, purge: boolean) => Promise<unknown>;
+  /** Uninstalls a plugin on every host sharing the database, moves its folder away here; drops its database with `purge`. */
+  readonly uninstall: (name: string, purge: boolean, actor: Actor) => Promise<unknown>;
   readonly health: () => HealthReport;
   readonly lookup: PluginLookup;
 }
@@ -43,7 +44,8 @@ export function pluginRoutes(deps: PluginRoutesDependencies): AdminRoutes {
     // An unknown name is refused by `uninstall` itself (PLUGIN_NOT_FOUND, 404).
     router.post("/plugins/:name/uninstall", "plugins.manage", async (c) => {
       try {
-        return c.json(await deps.uninstall(pluginName(c), c.req.query("purge") === "true"));
+        const caller = c.get("caller");
+        return c.json(await deps.uninstall(pluginName(c), c.req.query("purge") === "true", { name: caller.name, role: caller.role }));
       } catch (error) {
         return fail(error);
       }

@@ -7,7 +7,7 @@ import { checkIntervalFromEnv, DEFAULT_CHECK_INTERVAL_MS, UpdateChecker } from "
 import { memoryLogger } from "../../helpers/database.ts";
 
 const advisory = { id: 7, name: "a", affected: "<2.0.0", severity: "high" as const, title: "bad", body: "", by: "rita", createdAt: "2024-01-01T00:00:00.000Z" };
-const v2 = { name: "a", version: "2.0.0", hostApi: "^0.1.0", permissions: [], changelog: "fix", sha256: "", size: 1, publishedBy: "x", publishedAt: "", review: { status: "approved" as const, note: null, by: null, at: null } };
+const v2 = { name: "a", version: "2.0.0", hostApi: "^0.1.0", permissions: [], changelog: "fix", sha256: "", size: 1, keyId: "", publishedBy: "x", publishedAt: "", review: { status: "approved" as const, note: null, by: null, at: null } };
 
 function stand_in(answers: (RegistryCheck[] | Error)[]): RegistryClient {
   return {
