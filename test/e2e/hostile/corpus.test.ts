@@ -4,6 +4,7 @@
 // took (corpus-report.ts; docs/hostile-corpus.md). How to add a case: docs/hostile-corpus.md.
 import { createServer } from "node:http";
 import type { Server } from "node:http";
+import type { AddressInfo } from "node:net";
 import { cp, mkdtemp, rm, symlink, unlink, writeFile } from "node:fs/promises";
 import { existsSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -12,10 +13,9 @@ import { suite } from "uvu";
 import * as assert from "uvu/assert";
 import { eventually, FIXTURES, isAlive, startTestHost } from "../../helpers/host.ts";
 import type { TestHost } from "../../helpers/host.ts";
+import { editManifest } from "../../helpers/plugin-copy.ts";
 import { publish, record, whatStopped } from "./corpus-report.ts";
 
-/** The one port hos-net is granted; the test's upstream listens there. */
-const UPSTREAM_PORT = 47381;
 const MiB = 1024 * 1024;
 
 interface Attempt { ok: boolean; value?: string; error?: string }
@@ -25,7 +25,9 @@ interface PluginHealth {
 }
 interface Context {
   t: TestHost;
+  /** The test's upstream; hos-net's one net grant is its (ephemeral) port, written into a copied manifest. */
   upstream: Server;
+  upstreamPort: number;
   other: Server;
   work: string;
   secretFile: string;
@@ -51,15 +53,21 @@ corpus.before(async (ctx) => {
   await unlink(join(ctx.work, "hos-symlink", "leak.json"));
   await symlink(ctx.secretFile, join(ctx.work, "hos-symlink", "leak.json"));
 
-  ctx.upstream = await listen(UPSTREAM_PORT, (url, res) => {
+  ctx.upstream = await listen(0, (url, res) => {
     const to = new URL(url, "http://x").searchParams.get("to");
     if (to !== null) res.writeHead(302, { location: to }).end();
     else res.end("upstream says hi");
   });
+  ctx.upstreamPort = (ctx.upstream.address() as AddressInfo).port;
+  const hosNet = join(ctx.work, "hos-net");
+  await cp(join(FIXTURES, "hos-net"), hosNet, { recursive: true });
+  await editManifest(hosNet, (manifest) => {
+    manifest.permissions.net = [`127.0.0.1:${ctx.upstreamPort}`];
+  });
   ctx.other = await listen(0, (_url, res) => res.end("other port reached"));
   ctx.t = await startTestHost({
     plugins: [
-      "hos-bystander", "hos-fs", join(ctx.work, "hos-symlink"), join(ctx.work, "hos-symlink-grant"), "hos-net", "hos-env",
+      "hos-bystander", "hos-fs", join(ctx.work, "hos-symlink"), join(ctx.work, "hos-symlink-grant"), hosNet, "hos-env",
       "hos-subprocess", "hos-ffi", "hos-exit", "hos-exit-init", "hos-heap-bomb", "hos-buffer-bomb", "hos-loop",
       "hos-stream", "hos-log-flood", "hos-frame-flood", "hos-forge", "hos-slow-read",
     ],
@@ -185,17 +193,17 @@ corpus("symlinks in its own folder pointing outside it", async ({ t }) => {
 
 // ---- Network -------------------------------------------------------------------------------
 
-corpus("network outside the grant: other ports, the host's port, other hosts, listening, redirects", async ({ t, other }) => {
-  const granted = await (await fetch(`${t.url}/plugins/hos-net/fetch?url=${encodeURIComponent(`http://127.0.0.1:${UPSTREAM_PORT}/`)}`)).json() as Attempt;
+corpus("network outside the grant: other ports, the host's port, other hosts, listening, redirects", async ({ t, other, upstreamPort }) => {
+  const granted = await (await fetch(`${t.url}/plugins/hos-net/fetch?url=${encodeURIComponent(`http://127.0.0.1:${upstreamPort}/`)}`)).json() as Attempt;
   assert.is(granted.ok, true, `the granted upstream is reachable (the probes work): ${granted.error}`);
   const otherPort = (other.address() as { port: number }).port;
   const url = (u: string) => `?url=${encodeURIComponent(u)}`;
   await mustFail(t, "hos-net", `/fetch${url(`http://127.0.0.1:${otherPort}/`)}`, "fetch another port on 127.0.0.1", PERMISSION, "other port reached");
-  await mustFail(t, "hos-net", `/fetch${url(`http://localhost:${UPSTREAM_PORT}/`)}`, "fetch the granted port by another name (localhost)", PERMISSION);
+  await mustFail(t, "hos-net", `/fetch${url(`http://localhost:${upstreamPort}/`)}`, "fetch the granted port by another name (localhost)", PERMISSION);
   await mustFail(t, "hos-net", `/fetch${url(`${t.url}/health`)}`, "fetch the host's own HTTP port", PERMISSION);
   await mustFail(t, "hos-net", `/fetch${url("http://192.0.2.1/")}`, "fetch another host (192.0.2.1:80)", PERMISSION);
   await mustFail(t, "hos-net", `/fetch${url("http://169.254.169.254/latest/meta-data/")}`, "fetch the cloud metadata endpoint", PERMISSION);
-  await mustFail(t, "hos-net", `/fetch${url(`http://127.0.0.1:${UPSTREAM_PORT}/?to=${encodeURIComponent(`http://127.0.0.1:${otherPort}/`)}`)}`,
+  await mustFail(t, "hos-net", `/fetch${url(`http://127.0.0.1:${upstreamPort}/?to=${encodeURIComponent(`http://127.0.0.1:${otherPort}/`)}`)}`,
     "follow a redirect from the granted upstream to another port", PERMISSION, "other port reached");
   await mustFail(t, "hos-net", `/connect?host=127.0.0.1&port=${otherPort}`, "open a TCP connection to another port (Deno.connect)", PERMISSION);
   await mustFail(t, "hos-net", `/node-connect?host=127.0.0.1&port=${otherPort}`, "open a TCP connection to another port (node:net)", PERMISSION);
