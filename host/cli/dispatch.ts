@@ -22,9 +22,10 @@ import { install, update } from "./install.ts";
 import { disable, enable, health, list, logs, migrate, uninstall } from "./host-commands.ts";
 import { audit } from "./audit.ts";
 import { outdated } from "./outdated.ts";
+import { test } from "./test.ts";
 
 const SUBCOMMANDS: readonly CliCommand[] = [run, commands, profile, debug, registry,
-  create, pack, sign, verify, keygen, install, update, uninstall, list, enable, disable, health, logs, migrate, audit, outdated];
+  create, test, pack, sign, verify, keygen, install, update, uninstall, list, enable, disable, health, logs, migrate, audit, outdated];
 
 function help(): string {
   const width = Math.max(...SUBCOMMANDS.map((c) => c.name.length));
