@@ -43,6 +43,8 @@ export interface OnePluginHost {
   readonly manifest: Manifest;
   /** The plugin folder's real path. */
   readonly dir: string;
+  /** The host's data folder (a temporary one unless given). */
+  readonly dataDir: string;
   /** Stops the host (no plugin process is left) and removes the temporary folders. */
   close(reason: string): Promise<void>;
 }
@@ -65,6 +67,7 @@ export async function startOnePluginHost(options: OnePluginHostOptions): Promise
   // As root the embedded Postgres runs as the OS user "postgres", which must pass through this folder.
   if (options.databaseUrl === undefined && options.dataDir === undefined && process.getuid?.() === 0) await chmod(work, 0o711);
   const pluginsDir = join(work, "plugins");
+  const dataDir = options.dataDir === undefined ? join(work, "data") : resolve(options.cwd ?? process.cwd(), options.dataDir);
   let host: RunningHost | undefined;
   try {
     await mkdir(pluginsDir);
@@ -79,7 +82,7 @@ export async function startOnePluginHost(options: OnePluginHostOptions): Promise
       port: options.port ?? 0,
       hostname: options.hostname ?? "127.0.0.1",
       pluginsDir,
-      dataDir: options.dataDir ?? join(work, "data"),
+      dataDir,
       ...(policyFile === undefined ? {} : { policyFile }),
       ...(options.databaseUrl === undefined ? {} : { databaseUrl: options.databaseUrl }),
       logger: options.logger,
@@ -99,6 +102,7 @@ export async function startOnePluginHost(options: OnePluginHostOptions): Promise
     host: running,
     manifest,
     dir,
+    dataDir,
     close(reason: string) {
       closing ??= (async () => {
         await running.close(reason);
