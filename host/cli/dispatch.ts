@@ -24,9 +24,10 @@ import { audit } from "./audit.ts";
 import { outdated } from "./outdated.ts";
 import { test } from "./test.ts";
 import { dev } from "./dev.ts";
+import { bench } from "./bench.ts";
 
 const SUBCOMMANDS: readonly CliCommand[] = [run, commands, profile, debug, registry,
-  create, test, dev, pack, sign, verify, keygen, install, update, uninstall, list, enable, disable, health, logs, migrate, audit, outdated];
+  create, test, dev, bench, pack, sign, verify, keygen, install, update, uninstall, list, enable, disable, health, logs, migrate, audit, outdated];
 
 function help(): string {
   const width = Math.max(...SUBCOMMANDS.map((c) => c.name.length));

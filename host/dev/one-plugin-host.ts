@@ -1,17 +1,14 @@
 /**
- * A real host that serves one plugin folder from where its author keeps it: the shared start of
- * `corral dev` and the integration test harness (host/testing/harness.ts). The folder is linked
- * (not copied) into a plugins folder of its own, so development mode's watcher sees the author's
- * edits and nothing else on disk is served.
+ * A real host, in this process, that serves one plugin folder from where its author keeps it
+ * (plugins-folder-of-one.ts): the shared start of `corral dev` and the integration test harness
+ * (host/testing/harness.ts).
  */
-import { chmod, mkdir, mkdtemp, rm, stat, symlink, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
-import { CorralError, ErrorCode } from "../../schemas/errors.ts";
 import { startHost, type RunningHost } from "../host.ts";
 import type { Logger } from "../logger.ts";
-import { loadManifest } from "../manifest/manifest.ts";
 import type { Manifest } from "../manifest/manifest.ts";
+import { pluginsFolderOfOne } from "./plugins-folder-of-one.ts";
 
 /** What {@linkcode startOnePluginHost} needs. */
 export interface OnePluginHostOptions {
@@ -57,31 +54,21 @@ export interface OnePluginHost {
  *   DB_UNAVAILABLE and the host's other start errors.
  */
 export async function startOnePluginHost(options: OnePluginHostOptions): Promise<OnePluginHost> {
-  const folder = resolve(options.cwd ?? process.cwd(), options.folder);
-  if (!(await stat(folder).catch(() => undefined))?.isDirectory()) {
-    throw new CorralError(ErrorCode.MANIFEST_INVALID, `${folder} is not a folder; give the folder of a plugin (the one with plugin.json; npx corral create makes one)`);
-  }
-  // Read first: a broken manifest is the author's first error and should be the one shown.
-  const { manifest, dir } = await loadManifest(folder);
-  const work = await mkdtemp(join(tmpdir(), `corral-${manifest.name}-`));
-  // As root the embedded Postgres runs as the OS user "postgres", which must pass through this folder.
-  if (options.databaseUrl === undefined && options.dataDir === undefined && process.getuid?.() === 0) await chmod(work, 0o711);
-  const pluginsDir = join(work, "plugins");
-  const dataDir = options.dataDir === undefined ? join(work, "data") : resolve(options.cwd ?? process.cwd(), options.dataDir);
+  const cwd = options.cwd ?? process.cwd();
+  const folder = await pluginsFolderOfOne(options.folder, cwd);
+  const dataDir = options.dataDir === undefined ? join(folder.work, "data") : resolve(cwd, options.dataDir);
   let host: RunningHost | undefined;
   try {
-    await mkdir(pluginsDir);
-    await symlink(dir, join(pluginsDir, manifest.name));
     let policyFile: string | undefined;
-    if (typeof options.policy === "string") policyFile = resolve(options.cwd ?? process.cwd(), options.policy);
+    if (typeof options.policy === "string") policyFile = resolve(cwd, options.policy);
     else if (options.policy !== undefined) {
-      policyFile = join(work, "policy.json");
+      policyFile = join(folder.work, "policy.json");
       await writeFile(policyFile, JSON.stringify(options.policy));
     }
     host = await startHost({
       port: options.port ?? 0,
       hostname: options.hostname ?? "127.0.0.1",
-      pluginsDir,
+      pluginsDir: folder.pluginsDir,
       dataDir,
       ...(policyFile === undefined ? {} : { policyFile }),
       ...(options.databaseUrl === undefined ? {} : { databaseUrl: options.databaseUrl }),
@@ -93,20 +80,20 @@ export async function startOnePluginHost(options: OnePluginHostOptions): Promise
     await host.started;
   } catch (error) {
     await host?.close("start failed").catch(() => undefined);
-    await rm(work, { recursive: true, force: true });
+    await folder.remove();
     throw error;
   }
   const running = host;
   let closing: Promise<void> | undefined;
   return {
     host: running,
-    manifest,
-    dir,
+    manifest: folder.manifest,
+    dir: folder.dir,
     dataDir,
     close(reason: string) {
       closing ??= (async () => {
         await running.close(reason);
-        await rm(work, { recursive: true, force: true });
+        await folder.remove();
       })();
       return closing;
     },
