@@ -20,7 +20,7 @@
  * @module
  */
 import { fileURLToPath } from "node:url";
-import { CorralError, ErrorCode } from "../../schemas/errors.ts";
+import { CorralError, ErrorCode, type ErrorCodeValue } from "../../schemas/errors.ts";
 import { startOnePluginHost } from "../dev/one-plugin-host.ts";
 import type { HealthReport } from "../health.ts";
 import { Logger, type LogRecord } from "../logger.ts";
@@ -76,7 +76,8 @@ export interface Harness {
 /**
  * Starts a host with the plugin at `options.plugin` and resolves once the plugin is ready.
  *
- * @throws CorralError MANIFEST_INVALID for a folder without a valid plugin.json; INIT_FAILED when
+ * @throws CorralError MANIFEST_INVALID for a folder without a valid plugin.json; POLICY_DENIED
+ *   (and the host's other refusals, with their code) when the policy refuses its grants; INIT_FAILED when
  *   the plugin does not become ready (its failure and last log lines are in the message; nothing
  *   is left running); DB_UNAVAILABLE when Postgres cannot be reached.
  */
@@ -124,6 +125,11 @@ export async function startHarness(options: HarnessOptions): Promise<Harness> {
     })();
     return stopping;
   };
+  const refused = host.health().plugins.some((p) => p.name === name) ? undefined : host.health().invalid[0];
+  if (refused !== undefined) {
+    await stop();
+    throw new CorralError(refused.code as ErrorCodeValue, `plugin "${name}" was refused by the harness's host: ${refused.message}`);
+  }
   const state = pluginHealth().state;
   if (state !== "ready" && state !== "idle") {
     const entry = pluginHealth() as { failure?: string | null; lastExit?: { message?: string } | null; reason?: string; message?: string };
