@@ -125,18 +125,11 @@ export async function startHarness(options: HarnessOptions): Promise<Harness> {
     })();
     return stopping;
   };
-  const refused = host.health().plugins.some((p) => p.name === name) ? undefined : host.health().invalid[0];
-  if (refused !== undefined) {
+  const problem = startProblem(host.health(), name, records);
+  if (problem !== undefined) {
+    // Never leave a host running behind a refusal: the test process would not exit.
     await stop();
-    throw new CorralError(refused.code as ErrorCodeValue, `plugin "${name}" was refused by the harness's host: ${refused.message}`);
-  }
-  const state = pluginHealth().state;
-  if (state !== "ready" && state !== "idle") {
-    const entry = pluginHealth() as { failure?: string | null; lastExit?: { message?: string } | null; reason?: string; message?: string };
-    const why = entry.failure ?? entry.lastExit?.message ?? entry.message ?? entry.reason ?? `it is ${state}`;
-    const tail = records.filter((r) => r.level === "error" || r.level === "warn").slice(-5).map((r) => `  ${r.level} ${r.message}${r.fields?.error ? `: ${String(r.fields.error)}` : ""}`);
-    await stop();
-    throw new CorralError(ErrorCode.INIT_FAILED, `plugin "${name}" did not start on the harness's host: ${why}${tail.length ? `\nlast warnings and errors:\n${tail.join("\n")}` : ""}`);
+    throw problem;
   }
   const pluginUrl = `${host.url}/plugins/${name}`;
   return {
@@ -149,4 +142,22 @@ export async function startHarness(options: HarnessOptions): Promise<Harness> {
     health: pluginHealth,
     stop,
   };
+}
+
+/** Why the plugin is not serving after the host's start (refused, or not ready), or undefined when it serves. */
+function startProblem(report: HealthReport, name: string, records: readonly LogRecord[]): CorralError | undefined {
+  const entry = report.plugins.find((p) => p.name === name) as
+    | { state: string; failure?: string | null; lastExit?: { message?: string } | null; reason?: string; message?: string }
+    | undefined;
+  if (entry === undefined) {
+    const refused = report.invalid[0];
+    return new CorralError((refused?.code ?? ErrorCode.PLUGIN_NOT_FOUND) as ErrorCodeValue,
+      `plugin "${name}" was refused by the harness's host: ${refused?.message ?? "it is not listed; see harness.logs()"}`);
+  }
+  if (entry.state === "ready" || entry.state === "idle") return undefined;
+  const why = entry.failure ?? entry.lastExit?.message ?? entry.message ?? entry.reason ?? `it is ${entry.state}`;
+  const tail = records.filter((r) => r.level === "error" || r.level === "warn").slice(-5)
+    .map((r) => `  ${r.level} ${r.message}${r.fields?.error ? `: ${String(r.fields.error)}` : ""}`);
+  return new CorralError(ErrorCode.INIT_FAILED,
+    `plugin "${name}" did not start on the harness's host: ${why}${tail.length ? `\nlast warnings and errors:\n${tail.join("\n")}` : ""}`);
 }
