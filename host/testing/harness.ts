@@ -36,7 +36,7 @@ export interface HarnessOptions {
   /**
    * A Postgres superuser URL. The harness makes a database of its own on that server and drops it
    * (and the plugin role it created) on `stop()`. Default: `DATABASE_URL`; when that is unset too,
-   * the embedded Postgres in a temporary folder (slower to start: it is created each time).
+   * or with `"embedded"`, the embedded Postgres in a temporary folder (slower: made each time).
    */
   readonly databaseUrl?: string;
   /** The host policy (docs/security.md), e.g. `{ defaults: { memoryMb: 256 } }`; default: the built-in one. */
@@ -93,7 +93,8 @@ export async function startHarness(options: HarnessOptions): Promise<Harness> {
       if (echo) process.stderr.write(`${line}\n`);
     },
   });
-  const serverUrl = options.databaseUrl ?? (process.env.DATABASE_URL || undefined);
+  const given = options.databaseUrl ?? (process.env.DATABASE_URL || undefined);
+  const serverUrl = given === "embedded" ? undefined : given;
   // The name first: a broken manifest fails here, before a database is made.
   const { manifest } = await loadManifest(folder);
   const scratch: ScratchDatabase | undefined = serverUrl === undefined ? undefined : await createScratchDatabase(serverUrl, [manifest.name]);
