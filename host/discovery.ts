@@ -2,7 +2,7 @@
  * Finds plugin folders (those holding a plugin.json) and loads their manifests. A folder whose
  * manifest is broken is reported and skipped; it never stops the others from loading.
  */
-import { readdir } from "node:fs/promises";
+import { readdir, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { CorralError, ErrorCode } from "../schemas/errors.ts";
 import { loadManifest } from "./manifest/manifest.ts";
@@ -23,6 +23,8 @@ export interface Discovery {
 /**
  * Loads every plugin folder directly under `pluginsDir`, in name order. Two folders may declare
  * the same plugin name here: the resolver (plugins/resolve-load-order.ts) picks one and says why.
+ * A symlink to a folder counts as that folder (`corral dev` and the test harness serve a plugin
+ * from where its author keeps it); the manifest's `dir` is the real path.
  */
 export async function discoverPlugins(pluginsDir: string): Promise<Discovery> {
   let entries;
@@ -34,9 +36,10 @@ export async function discoverPlugins(pluginsDir: string): Promise<Discovery> {
   }
   const found: LoadedManifest[] = [];
   const invalid: InvalidPlugin[] = [];
-  const folders = entries.filter((e) => e.isDirectory() && !e.name.startsWith(".")).map((e) => e.name).sort();
+  const folders = entries.filter((e) => (e.isDirectory() || e.isSymbolicLink()) && !e.name.startsWith(".")).map((e) => e.name).sort();
   for (const folder of folders) {
     const dir = join(pluginsDir, folder);
+    if (!(await isFolder(dir))) continue; // a symlink to a file, or a dangling one
     if (!(await hasManifest(dir))) continue; // not a plugin folder
     try {
       found.push(await loadManifest(dir));
@@ -49,6 +52,10 @@ export async function discoverPlugins(pluginsDir: string): Promise<Discovery> {
     }
   }
   return { found, invalid };
+}
+
+async function isFolder(path: string): Promise<boolean> {
+  return (await stat(path).catch(() => undefined))?.isDirectory() === true;
 }
 
 async function hasManifest(dir: string): Promise<boolean> {

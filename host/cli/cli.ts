@@ -8,12 +8,17 @@ import { CorralError } from "../../schemas/errors.ts";
 export const ExitCode = {
   /** Done. */
   OK: 0,
-  /** The command run by `corral run` failed (it threw). */
+  /**
+   * What was checked failed: the command run by `corral run` threw, `corral test`'s tests failed,
+   * `corral bench` got not one 2xx answer, `corral audit --strict` has findings.
+   */
   FAILED: 1,
   /** Bad arguments, an unknown subcommand, plugin or command: nothing was run. */
   USAGE: 2,
   /** The command could not run or finish: invalid manifest, refused by policy, start failure, crash, timeout. */
   CANNOT_RUN: 3,
+  /** `corral install`/`update`: the host refused a permission escalation (accept it with --accept-permissions). */
+  ESCALATION_REFUSED: 4,
   /** Interrupted by SIGINT or SIGTERM (128 + SIGINT). */
   INTERRUPTED: 130,
 } as const;

@@ -14,8 +14,9 @@ Creates the folder <name> (or --dir) with a working plugin:
   templates/index.hbs         the page template
   migrations.ts               the first migration (a "visits" table)
   mod_test.ts                 deno tests through @corral/sdk/testing (no host needed)
+  test/integration.mjs        node tests through corral/testing (a real host, Deno, Postgres)
   README.md                   how to test, run, pack, sign and install it
-Its tests pass as created: deno test --config <corral>/deno.json <name>/
+Its tests pass as created: npx corral test <name>   (both kinds; see corral test --help)
 
 <name>: lower-case letters, digits and "-", starting with a letter (the manifest's rule).
 
@@ -107,14 +108,49 @@ Deno.test("${name}: POST /visits inserts a row", async () => {
   match(fake.log[0]!.sql, /insert into "visits"/);
 });
 `,
+    "test/integration.mjs": `/** Integration tests: the plugin on a real Corral host (a real Deno process, real Postgres). Run: npx corral test */
+import { after, before, test } from "node:test";
+import assert from "node:assert/strict";
+import { startHarness } from "corral/testing";
+
+/** One host for the file: starting one takes a second or two. */
+let harness;
+before(async () => {
+  harness = await startHarness({ plugin: new URL("..", import.meta.url) });
+});
+after(() => harness?.stop());
+
+test("GET /hello answers with the greeting of plugin.json", async () => {
+  const response = await harness.fetch("/hello");
+  assert.equal(response.status, 200);
+  assert.deepEqual(await response.json(), { message: "Hello from ${name}" });
+});
+
+test("GET / renders the page template", async () => {
+  const response = await harness.fetch("/");
+  assert.equal(response.status, 200);
+  assert.match(await response.text(), /<h1>Hello from ${name}<\\/h1>/);
+});
+
+test("POST /visits stores rows in the plugin's own table", async () => {
+  const first = await (await harness.fetch("/visits", { method: "POST" })).json();
+  const second = await harness.fetch("/visits", { method: "POST" });
+  assert.equal(second.status, 201);
+  assert.equal((await second.json()).id, first.id + 1);
+});
+`,
     "README.md": `# ${name}
 
 A Corral plugin made by \`npx corral create ${name}\`.
 
 - \`mod.ts\`: the routes (\`/\`, \`/hello\`, \`POST /visits\`); \`templates/\`: its pages;
   \`migrations.ts\`: its tables (the plugin has its own Postgres schema).
-- Test without a host: \`deno test --config ${corralRoot}/deno.json --allow-read .\`
-  (\`@corral/sdk/testing\` runs the handlers in-process with a fake database).
+- Test: \`npx corral test .\` runs both kinds of tests:
+  - \`mod_test.ts\`: \`@corral/sdk/testing\` runs the handlers in-process with a fake database, no host
+    (alone: \`deno test --config ${corralRoot}/deno.json --allow-read .\`);
+  - \`test/integration.mjs\`: \`startHarness\` from \`corral/testing\` starts a real host with this plugin
+    (a real Deno process; Postgres from \`DATABASE_URL\`, else the embedded one) and tests it over HTTP.
+- Load-test a route: \`npx corral bench . /hello\`
 - Run it on a host in development mode (reloads on change): \`npx corral dev .\`
 - Package, sign, check and install:
 
@@ -152,7 +188,7 @@ export const create: CliCommand = {
       await writeFile(join(dir, path), text);
     }
     if (values.json) writeJson(context, { dir, files: Object.keys(scaffold).sort() });
-    else context.stdout.write(`${dir}\ncreated ${Object.keys(scaffold).length} files; test it: deno test --config ${corralRoot}/deno.json --allow-read ${dir}\n`);
+    else context.stdout.write(`${dir}\ncreated ${Object.keys(scaffold).length} files; test it: npx corral test ${dir}\n`);
     return ExitCode.OK;
   },
 };

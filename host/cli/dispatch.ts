@@ -23,9 +23,13 @@ import { disable, enable, health, list, logs, migrate, uninstall } from "./host-
 import { audit } from "./audit.ts";
 import { outdated } from "./outdated.ts";
 import { publish } from "./publish.ts";
+import { test } from "./test.ts";
+import { dev } from "./dev.ts";
+import { bench } from "./bench.ts";
 
-const SUBCOMMANDS: readonly CliCommand[] = [run, commands, profile, debug, registry,
-  create, pack, sign, verify, keygen, install, update, uninstall, list, enable, disable, health, logs, migrate, audit, outdated, publish];
+/** Every subcommand, in the order `corral --help` lists them. */
+export const SUBCOMMANDS: readonly CliCommand[] = [run, commands, profile, debug, registry,
+  create, test, dev, bench, pack, sign, verify, keygen, install, update, uninstall, list, enable, disable, health, logs, migrate, audit, outdated, publish];
 
 function help(): string {
   const width = Math.max(...SUBCOMMANDS.map((c) => c.name.length));
@@ -38,7 +42,9 @@ Options:
   -h, --help      show this help (corral <command> --help: that command's)
   --version       print Corral's version
 
-Exit codes: 0 done, 2 usage error, 3 could not run; corral run exits with the command's own code.
+Exit codes (every command): 0 done, 1 a check failed (tests, bench, audit --strict), 2 usage error,
+3 could not run or refused, 4 permission escalation refused (install, update), 130 interrupted;
+corral run exits with the command's own code. Colours only on a terminal, never with NO_COLOR.
 See docs/cli.md.
 `;
 }

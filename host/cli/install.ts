@@ -16,8 +16,6 @@ import { colours, parseCommandArgs, progress, transferProgress, writeJson } from
 import { chooseVersion, looksLikeSpec, parseSpec } from "./registry-install.ts";
 import { registryUrl } from "./registry-target.ts";
 
-/** The host refused an update that asks for more permissions (see --accept-permissions). */
-export const ESCALATION_REFUSED = 4;
 
 const REGISTRY_HELP = `From a registry (--registry URL or CORRAL_REGISTRY_URL): <name> takes the newest version
 whose "hostApi" admits the host's version; <name>@<range> (e.g. notes@^1.2) the newest in the
@@ -53,9 +51,10 @@ unknown plugin, no version in the range, registry unreachable), 4 permission esc
 const UPDATE_HELP = `Usage: npx corral update <file.corral|name[@range]> [--accept-permissions] [--registry URL] [--host URL] [--json]
 
 Installs and activates a new version of an installed plugin on a running host. Before anything
-changes, the host compares its permissions (net, read, env, database, cache, global hooks,
-dependencies, contributions) with the running version's: the difference is printed, and an
-escalation (anything added) is refused, exit 4, unless --accept-permissions.
+changes, the host compares its permissions (net, read, env, database, cache, host services,
+identity, global hooks, dependencies, contributions, commands), route roles and limits with the
+running version's: the difference is printed, and an escalation (a grant added, a route opened to
+more users, a limit raised) is refused, exit 4, unless --accept-permissions.
 ${REGISTRY_HELP} <name> alone updates to the newest such version; when
 the host runs it already, nothing changes (exit 0).
 
@@ -121,7 +120,7 @@ async function installOrUpdate(kind: "install" | "update", args: readonly string
   if (values.json) writeJson(context, body);
   if (body.error !== undefined) {
     if (!values.json) context.stderr.write(`corral: ${c.red(body.error.code)}: ${body.error.message}\n`);
-    return body.error.code === "CORRAL_E_PERMISSION_ESCALATION" ? ESCALATION_REFUSED : ExitCode.CANNOT_RUN;
+    return body.error.code === "CORRAL_E_PERMISSION_ESCALATION" ? ExitCode.ESCALATION_REFUSED : ExitCode.CANNOT_RUN;
   }
   if (isFolder && activate && body.name !== undefined && body.version !== undefined) {
     const activated = await adminSend(target, "POST", `/plugins/${encodeURIComponent(body.name)}/activate`, { version: body.version }, context.signal);

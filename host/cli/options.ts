@@ -23,9 +23,14 @@ function isTty(stream: NodeJS.WritableStream): boolean {
   return (stream as { isTTY?: boolean }).isTTY === true;
 }
 
+/** Whether `stream` gets colours: a terminal, and NO_COLOR unset or empty (https://no-color.org). */
+export function coloursOn(stream: NodeJS.WritableStream, env: CliContext["env"]): boolean {
+  return isTty(stream) && (env.NO_COLOR ?? "") === "";
+}
+
 /** Colours for `stream`: ANSI on a terminal without NO_COLOR, plain text otherwise. */
 export function colours(stream: NodeJS.WritableStream, env: CliContext["env"]) {
-  const on = isTty(stream) && (env.NO_COLOR ?? "") === "";
+  const on = coloursOn(stream, env);
   const paint = (code: number) => (text: string) => (on ? `\u001b[${code}m${text}\u001b[0m` : text);
   return { red: paint(31), green: paint(32), yellow: paint(33), bold: paint(1), dim: paint(2) };
 }
