@@ -104,7 +104,9 @@ uninstall("two hosts on one database: an uninstall on A removes the plugin from 
     await eventually(async () => (await served(b)) === 404 || undefined, 5000, "B drops the plugin uninstalled on A");
     const listed = await adminGet(b, "/plugins");
     assert.not.ok(listed.json.plugins.some((p: { name: string }) => p.name === SHARED), "B no longer lists it");
-    assert.ok(b.logs.some((r) => r.plugin === SHARED && r.message === "plugin removed from this host: uninstalled"));
+    // Logged once B's deployment has stopped, which may be after its routes answer 404.
+    await eventually(() => b.logs.some((r) => r.plugin === SHARED && r.message === "plugin removed from this host: uninstalled") || undefined,
+      5000, "B logs the removal");
     // B's process wrote its last states after the uninstall; the uninstall stands beside them.
     const row = (await managerAdmin.query("select uninstalled_at, uninstalled_by from corral.plugins where name = $1", [SHARED])).rows[0];
     assert.ok(row.uninstalled_at !== null, "recorded as uninstalled");
