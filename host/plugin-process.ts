@@ -188,6 +188,10 @@ export class PluginProcess {
       cwd,
       env: plan.env,
       stdio: ["ignore", "pipe", "pipe", "pipe"],
+      // A process group of its own: Ctrl-C in a terminal signals the host's group, and the host
+      // stops its plugins in order; a plugin in that group would die first and be reported as a
+      // crash. It still dies with the host (bwrap --die-with-parent, or setpriv --pdeathsig).
+      detached: true,
     });
     this.#child = child;
     const socket = child.stdio[3] as Socket;

@@ -80,6 +80,25 @@ lifecycle("SIGTERM drains in-flight requests, then leaves no plugin process behi
   assert.ok(host.lines.some((l) => l.includes("host stopped")));
 });
 
+lifecycle("Ctrl-C in a terminal (SIGINT to the whole process group) is one orderly shutdown: no plugin crashes or restarts", async ({ work, pluginsDir }) => {
+  const host = await spawnHost({ CORRAL_PLUGINS_DIR: pluginsDir, CORRAL_DATA_DIR: join(work, "data") }, { ownGroup: true });
+  const pids = await pluginPids(await readyHealth(host.url));
+  // The terminal signals its foreground process group: the host and, unless they have a group
+  // of their own, its plugin processes too.
+  process.kill(-host.child.pid!, "SIGINT");
+  const exit = await host.exited();
+  assert.is(exit.code, 0, host.lines.join("\n"));
+  for (const pid of pids) assert.is(isAlive(pid), false, `process ${pid} is gone`);
+  const states = host.lines.filter((l) => l.includes('"plugin state"')).map((l) => JSON.parse(l) as { plugin: string; fields: { to: string; reason?: string } });
+  const unexpected = states.filter((s) => !["stopping", "stopped", "starting", "ready"].includes(s.fields.to));
+  assert.equal(unexpected, [], "every plugin went from ready to stopping to stopped");
+  for (const name of ["echo", "looper"]) {
+    const last = states.filter((s) => s.plugin === name).at(-1);
+    assert.is(last?.fields.to, "stopped", `${name} ends stopped`);
+    assert.match(last?.fields.reason ?? "", /host shutting down: SIGINT/);
+  }
+});
+
 lifecycle("SIGKILL of the host takes every plugin process with it, even one stuck in a loop", async ({ work, pluginsDir }) => {
   const host = await spawnHost({ CORRAL_PLUGINS_DIR: pluginsDir, CORRAL_DATA_DIR: join(work, "data") });
   const pids = await pluginPids(await readyHealth(host.url));

@@ -15,9 +15,14 @@ export interface HostProcess {
   exited(): Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
-/** Starts host/main.ts on an ephemeral port and resolves once it listens. */
-export async function spawnHost(env: Record<string, string>): Promise<HostProcess> {
+/**
+ * Starts host/main.ts on an ephemeral port and resolves once it listens. `ownGroup` starts it as
+ * the leader of its own process group, as a shell starts `npm start` in a terminal, so a test can
+ * signal the whole group as Ctrl-C does (`process.kill(-child.pid, "SIGINT")`).
+ */
+export async function spawnHost(env: Record<string, string>, options: { ownGroup?: boolean } = {}): Promise<HostProcess> {
   const child = spawn(process.execPath, ["--import", "tsx", "host/main.ts"], {
+    detached: options.ownGroup ?? false,
     cwd: ROOT,
     env: {
       PATH: process.env.PATH ?? "/usr/bin:/bin",
