@@ -41,6 +41,7 @@ export type ExitKind =
   | "memory-limit" // the host saw its RSS over the limit and killed it
   | "cpu-limit" // the host saw its CPU use over limits.cpuPercent for a whole window and killed it
   | "unresponsive" // no pong after a request timed out
+  | "slow-reader" // it stopped reading fd 3 and the host's unsent bytes for it passed the cap
   | "protocol-violation"
   | "start-timeout"
   | "init-failed" // its module or init hook failed, or the handshake was refused
@@ -67,6 +68,12 @@ export interface PluginProcessOptions {
   readonly startTimeoutMs: number;
   /** Largest frame accepted from the plugin. */
   readonly maxFrameBytes: number;
+  /**
+   * Most bytes the host holds unsent for this plugin (fd 3's write buffer) before it refuses new
+   * requests and watches for a slow reader; default: one largest frame plus
+   * {@linkcode WRITE_BUFFER_SLACK_BYTES}.
+   */
+  readonly maxUnsentBytes?: number;
   /** Largest response body the plugin may send (it answers 502 itself beyond it). */
   readonly maxResponseBytes: number;
   readonly database?: DatabaseService;
@@ -99,6 +106,13 @@ interface Pending<T> {
 }
 
 const INIT_ID = 1;
+/**
+ * Room over one largest frame in fd 3's write buffer: a plugin that reads, however busy, drains
+ * it between turns of its event loop; one that stops reading lets it grow without end.
+ */
+export const WRITE_BUFFER_SLACK_BYTES = 16 * 1024 * 1024;
+/** How long a plugin over the cap may go without reading a byte before it is ended as a slow reader. */
+export const SLOW_READER_GRACE_MS = 2_000;
 const STDERR_TAIL_LINES = 20;
 /** Deno's line on stderr when it runs with --inspect. */
 const INSPECTOR_LINE = /^Debugger listening on (ws:\/\/\S+)/;
@@ -130,6 +144,8 @@ export class PluginProcess {
   /** Log frames and stdout/stderr lines share one budget (see log-rate-limit.ts). */
   readonly #logLimit: LogRateLimit;
   #exitReason: ExitReason | undefined;
+  /** Armed while the unsent bytes are over the cap (see #watchSlowReader). */
+  #slowReaderWatch: NodeJS.Timeout | undefined;
   #inspectorUrl: string | undefined;
   readonly #exited: Promise<ExitReason>;
   #resolveExited!: (reason: ExitReason) => void;
@@ -193,7 +209,9 @@ export class PluginProcess {
     const socket = child.stdio[3] as Socket;
     this.#socket = socket;
     this.#writer = new FrameWriter((bytes) => {
-      if (!socket.destroyed && socket.writable) socket.write(bytes);
+      if (socket.destroyed || !socket.writable) return;
+      socket.write(bytes);
+      if (socket.writableLength > this.#maxUnsent) this.#watchSlowReader(socket);
     }, setImmediate);
     this.#wireOutput(child);
     this.#socket.on("data", (chunk: Buffer) => this.#onData(chunk));
@@ -222,6 +240,12 @@ export class PluginProcess {
    * first, or HANDLER_FAILED when the plugin answers with an error.
    */
   request(message: Omit<Extract<HostToPlugin, { type: "request" }>, "id">, timeoutMs: number): Promise<ResponseMessage> {
+    const unsent = this.#unsentBytes;
+    if (unsent > this.#maxUnsent) {
+      return Promise.reject(new CorralError(ErrorCode.PLUGIN_BUSY,
+        `plugin "${this.#options.name}" is not keeping up with its input: ${unsent} bytes wait to be sent to it ` +
+          `(the cap is ${this.#maxUnsent}); retry later`));
+    }
     return this.#ask(this.#pending, (id) => ({ ...message, id }), timeoutMs,
       `${message.method} ${message.url} within ${timeoutMs} ms (limits.timeoutMs)`);
   }
@@ -556,6 +580,44 @@ export class PluginProcess {
     this.#log.log(message.level, message.message, fields, isNaN(time.getTime()) ? new Date() : time);
   }
 
+  /** The most bytes held unsent for this plugin before requests are refused (see maxUnsentBytes). */
+  get #maxUnsent(): number {
+    return this.#options.maxUnsentBytes ?? this.#options.maxFrameBytes + WRITE_BUFFER_SLACK_BYTES;
+  }
+
+  /** Bytes the host holds for the plugin: fd 3's write buffer and this turn's queued frames. */
+  get #unsentBytes(): number {
+    return (this.#socket?.writableLength ?? 0) + (this.#writer?.queuedBytes ?? 0);
+  }
+
+  /**
+   * Over the cap, new requests are refused (503 PLUGIN_BUSY, see request()), which bounds the
+   * buffer; a plugin that reads drains it and carries on. One that has not drained a byte for a
+   * whole SLOW_READER_GRACE_MS has stopped reading: it is ended as `slow-reader`, and its socket
+   * goes at once, so the buffer is freed before the exit arrives.
+   */
+  #watchSlowReader(socket: Socket): void {
+    if (this.#slowReaderWatch !== undefined) return;
+    let last = socket.writableLength;
+    this.#slowReaderWatch = setInterval(() => {
+      const unsent = socket.writableLength;
+      if (unsent <= this.#maxUnsent || socket.destroyed) {
+        clearInterval(this.#slowReaderWatch);
+        this.#slowReaderWatch = undefined;
+      } else if (unsent >= last) {
+        clearInterval(this.#slowReaderWatch);
+        const message = `slow reader: ${unsent} bytes waiting to be written to the plugin (fd 3), over the cap of ` +
+          `${this.#maxUnsent}, and none of it read for ${SLOW_READER_GRACE_MS} ms; it stopped reading what the host sends`;
+        this.#log.error("ending plugin", { reason: message });
+        this.kill("slow-reader", message);
+        socket.destroy();
+      } else {
+        last = unsent;
+      }
+    }, SLOW_READER_GRACE_MS);
+    this.#slowReaderWatch.unref();
+  }
+
   #violation(detail: string): void {
     const message = `protocol violation: ${detail}`;
     this.#log.error("ending plugin", { reason: message });
@@ -591,6 +653,7 @@ export class PluginProcess {
     const reason = this.#describeExit(code, signal);
     this.#exitReason = reason;
     this.#ready = false;
+    clearInterval(this.#slowReaderWatch);
     this.#logLimit.flush();
     this.#socket?.destroy();
     const crashed = new CorralError(ErrorCode.PLUGIN_CRASHED,
