@@ -10,6 +10,9 @@
  */
 import { CorralError, type ErrorCodeValue } from "../../schemas/errors.ts";
 
+/** The longest delay setTimeout takes (2^31 - 1 ms); a longer one fires at once, with a warning. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
 /** One question waiting for its answer. */
 export class Question<T> {
   constructor(
@@ -102,8 +105,10 @@ export class Deadlines {
 
   #arm(deadline: number): void {
     this.#armedFor = deadline;
-    // +1: setTimeout may fire a fraction of a millisecond early against performance.now().
-    this.#timer = setTimeout(this.#fire, Math.max(0, Math.ceil(deadline - performance.now())) + 1);
+    // +1: setTimeout may fire a fraction of a millisecond early against performance.now(). A
+    // deadline past setTimeout's range (commands run with "no timeout" as 2^31 ms) is re-armed
+    // by the sweep when the longest timer fires.
+    this.#timer = setTimeout(this.#fire, Math.min(MAX_TIMER_MS, Math.max(0, Math.ceil(deadline - performance.now())) + 1));
   }
 
   readonly #fire = (): void => {
