@@ -43,7 +43,8 @@ export const ENV_HELP = `Environment:
   CORRAL_METRICS       who may read /metrics: token (an admin API token, default) | public | off
   OTEL_EXPORTER_OTLP_ENDPOINT  export traces over OTLP/HTTP to <url>/v1/traces (default: no traces; see docs/metrics-and-traces.md)
   CORRAL_REGISTRY_URL  a plugin registry to check for updates and advisories (default: none; see docs/registry.md)
-  CORRAL_REGISTRY_CHECK_MS  how often to check it (default 21600000, 6 h)`;
+  CORRAL_REGISTRY_CHECK_MS  how often to check it (default 21600000, 6 h)
+  CORRAL_PLUGIN_CPU_PROF_DIR  benchmarking only: run plugins with deno --cpu-prof, profiles to this absolute folder (see docs/benchmarks.md)`;
 
 export function readEnvConfig(env: Readonly<Record<string, string | undefined>>, cwd = process.cwd()): EnvConfig {
   const port = env.PORT === undefined || env.PORT === "" ? 8080 : Number(env.PORT);

@@ -306,12 +306,23 @@ function isInside(dir: string, target: string): boolean {
  */
 export function withInspector(plan: LaunchPlan, paths: Pick<RuntimePaths, "denoBinary">): LaunchPlan {
   const args = [...plan.args];
-  // The binary also appears in bwrap's --ro-bind pairs: the one followed by "run" is the command.
-  const deno = plan.command === paths.denoBinary ? -1 : args.findIndex((arg, i) => arg === paths.denoBinary && args[i + 1] === "run");
-  const run = deno + 1;
-  if (args[run] !== "run") throw new Error(`cannot find "deno run" in the plugin's command line: ${[plan.command, ...args].join(" ")}`);
+  const run = denoRunIndex(plan, paths);
   args.splice(run + 1, 0, "--inspect=127.0.0.1:0");
   const unshare = args.indexOf("--unshare-all");
-  if (unshare >= 0 && deno > unshare && args[unshare + 1] !== "--share-net") args.splice(unshare + 1, 0, "--share-net");
+  if (unshare >= 0 && run > unshare && args[unshare + 1] !== "--share-net") args.splice(unshare + 1, 0, "--share-net");
   return { ...plan, args };
+}
+
+/**
+ * Where the `run` of `deno run` is in `plan.args`, so a variant of the launch can add Deno flags
+ * right after it.
+ *
+ * @throws {Error} when the command line holds no `deno run` (a plan not made by buildLaunchPlan).
+ */
+export function denoRunIndex(plan: LaunchPlan, paths: Pick<RuntimePaths, "denoBinary">): number {
+  // The binary also appears in bwrap's --ro-bind pairs: the one followed by "run" is the command.
+  const deno = plan.command === paths.denoBinary ? -1 : plan.args.findIndex((arg, i) => arg === paths.denoBinary && plan.args[i + 1] === "run");
+  const run = deno + 1;
+  if (plan.args[run] !== "run") throw new Error(`cannot find "deno run" in the plugin's command line: ${[plan.command, ...plan.args].join(" ")}`);
+  return run;
 }

@@ -10,7 +10,7 @@ import { spawn } from "node:child_process";
 import type { ChildProcess } from "node:child_process";
 import type { Socket } from "node:net";
 import semver from "semver";
-import { CorralError, ErrorCode, isErrorCode } from "../schemas/errors.ts";
+import { CorralError, ErrorCode, type ErrorCodeValue, isErrorCode } from "../schemas/errors.ts";
 import { FrameReader, FramingError } from "../schemas/framing.ts";
 import { FrameWriter } from "../schemas/frame-writer.ts";
 import { PROTOCOL_MAJOR, PROTOCOL_MINOR } from "../schemas/messages.ts";
@@ -29,6 +29,7 @@ import { decodePluginMessage, encodeHostMessage, ProtocolViolation } from "./pro
 import { LineSplitter } from "./line-splitter.ts";
 import { DEFAULT_LOG_RATE, LogRateLimit } from "./log-rate-limit.ts";
 import { ExpiredIds } from "./protocol/expired-ids.ts";
+import { Deadlines, type Expiring, Question, Questions } from "./protocol/questions.ts";
 
 /** SDK versions this host can talk to. */
 export const SUPPORTED_SDK_RANGE = "^0.1.0";
@@ -41,6 +42,7 @@ export type ExitKind =
   | "memory-limit" // the host saw its RSS over the limit and killed it
   | "cpu-limit" // the host saw its CPU use over limits.cpuPercent for a whole window and killed it
   | "unresponsive" // no pong after a request timed out
+  | "slow-reader" // it stopped reading fd 3 and the host's unsent bytes for it passed the cap
   | "protocol-violation"
   | "start-timeout"
   | "init-failed" // its module or init hook failed, or the handshake was refused
@@ -67,6 +69,12 @@ export interface PluginProcessOptions {
   readonly startTimeoutMs: number;
   /** Largest frame accepted from the plugin. */
   readonly maxFrameBytes: number;
+  /**
+   * Most bytes the host holds unsent for this plugin (fd 3's write buffer) before it refuses new
+   * requests and watches for a slow reader; default: one largest frame plus
+   * {@linkcode WRITE_BUFFER_SLACK_BYTES}.
+   */
+  readonly maxUnsentBytes?: number;
   /** Largest response body the plugin may send (it answers 502 itself beyond it). */
   readonly maxResponseBytes: number;
   readonly database?: DatabaseService;
@@ -92,13 +100,14 @@ export interface DatabaseReply {
   readonly transactionId: number;
 }
 
-/** A question sent to the plugin, waiting for its answer. */
-interface Pending<T> {
-  resolve(answer: T): void;
-  reject(error: CorralError): void;
-}
-
 const INIT_ID = 1;
+/**
+ * Room over one largest frame in fd 3's write buffer: a plugin that reads, however busy, drains
+ * it between turns of its event loop; one that stops reading lets it grow without end.
+ */
+export const WRITE_BUFFER_SLACK_BYTES = 16 * 1024 * 1024;
+/** How long a plugin over the cap may go without reading a byte before it is ended as a slow reader. */
+export const SLOW_READER_GRACE_MS = 2_000;
 const STDERR_TAIL_LINES = 20;
 /** Deno's line on stderr when it runs with --inspect. */
 const INSPECTOR_LINE = /^Debugger listening on (ws:\/\/\S+)/;
@@ -113,10 +122,12 @@ export class PluginProcess {
   #reader: FrameReader;
   #writer: FrameWriter | undefined;
   #nextId = INIT_ID + 1;
-  readonly #pending = new Map<number, Pending<ResponseMessage>>();
+  readonly #pending = new Questions<ResponseMessage>();
   readonly #pings = new Map<number, () => void>();
-  readonly #migrations = new Map<number, Pending<string>>();
-  readonly #calls = new Map<number, Pending<string>>();
+  readonly #migrations = new Questions<string>();
+  readonly #calls = new Questions<string>();
+  /** One timer for the deadlines of all three (see protocol/questions.ts). */
+  readonly #deadlines = new Deadlines((now) => this.#expireDue(now));
   #shutdownAck: (() => void) | undefined;
   #handshake: { resolve(): void; reject(error: CorralError): void } | undefined;
   #hello: HelloMessage | undefined;
@@ -130,6 +141,8 @@ export class PluginProcess {
   /** Log frames and stdout/stderr lines share one budget (see log-rate-limit.ts). */
   readonly #logLimit: LogRateLimit;
   #exitReason: ExitReason | undefined;
+  /** Armed while the unsent bytes are over the cap (see #watchSlowReader). */
+  #slowReaderWatch: NodeJS.Timeout | undefined;
   #inspectorUrl: string | undefined;
   readonly #exited: Promise<ExitReason>;
   #resolveExited!: (reason: ExitReason) => void;
@@ -197,7 +210,9 @@ export class PluginProcess {
     const socket = child.stdio[3] as Socket;
     this.#socket = socket;
     this.#writer = new FrameWriter((bytes) => {
-      if (!socket.destroyed && socket.writable) socket.write(bytes);
+      if (socket.destroyed || !socket.writable) return;
+      socket.write(bytes);
+      if (socket.writableLength > this.#maxUnsent) this.#watchSlowReader(socket);
     }, setImmediate);
     this.#wireOutput(child);
     this.#socket.on("data", (chunk: Buffer) => this.#onData(chunk));
@@ -220,14 +235,23 @@ export class PluginProcess {
   }
 
   /**
-   * Sends one request and resolves with the response.
+   * Sends one request and resolves with the response. `message` becomes the frame: its `id` is
+   * set on it, so pass an object made for this call.
    *
    * @throws {CorralError} REQUEST_TIMEOUT after `timeoutMs`, PLUGIN_CRASHED when the process ends
    * first, or HANDLER_FAILED when the plugin answers with an error.
    */
   request(message: Omit<Extract<HostToPlugin, { type: "request" }>, "id">, timeoutMs: number): Promise<ResponseMessage> {
-    return this.#ask(this.#pending, (id) => ({ ...message, id }), timeoutMs,
-      `${message.method} ${message.url} within ${timeoutMs} ms (limits.timeoutMs)`);
+    const unsent = this.#unsentBytes;
+    if (unsent > this.#maxUnsent) {
+      return Promise.reject(new CorralError(ErrorCode.PLUGIN_BUSY,
+        `plugin "${this.#options.name}" is not keeping up with its input: ${unsent} bytes wait to be sent to it ` +
+          `(the cap is ${this.#maxUnsent}); retry later`));
+    }
+    // The message's own object gets the id: no copy per request (the caller made it for this call).
+    const request = message as Extract<HostToPlugin, { type: "request" }>;
+    return this.#ask(this.#pending, request, timeoutMs,
+      () => `${message.method} ${message.url} within ${timeoutMs} ms (limits.timeoutMs)`);
   }
 
   /**
@@ -241,7 +265,7 @@ export class PluginProcess {
     if (!this.#callsEnabled) {
       throw new CorralError(ErrorCode.CALL_UNKNOWN, `plugin "${this.#options.name}" runs an SDK without calls; "${method}" cannot be sent`);
     }
-    const json = await this.#ask(this.#calls, (id) => ({ type: "call", id, method, payloadJson: JSON.stringify(payload ?? null) }),
+    const json = await this.#ask(this.#calls, { type: "call", id: 0, method, payloadJson: JSON.stringify(payload ?? null) },
       timeoutMs, `"${method}" within ${timeoutMs} ms`, ErrorCode.CALL_TIMEOUT);
     return json === "" ? null : JSON.parse(json);
   }
@@ -275,43 +299,41 @@ export class PluginProcess {
    * @throws {CorralError} MIGRATION_FAILED (from the plugin) or REQUEST_TIMEOUT.
    */
   migrate(action: MigrateAction, timeoutMs: number): Promise<string> {
-    return this.#ask(this.#migrations, (id) => ({ type: "migrate", id, action }), timeoutMs,
+    return this.#ask(this.#migrations, { type: "migrate", id: 0, action }, timeoutMs,
       `migrate ${action} within ${timeoutMs} ms`);
   }
 
   /**
-   * Sends what `build(id)` makes and waits for the answer that `pending` will receive under that
-   * id, or rejects with REQUEST_TIMEOUT naming `what` the plugin did not answer.
+   * Sends `message` under a new id (written into it) and waits for the answer that `pending` will
+   * receive under that id, or rejects with `timeoutCode` naming `what` the plugin did not answer.
    */
   #ask<T>(
-    pending: Map<number, Pending<T>>,
-    build: (id: number) => HostToPlugin,
+    pending: Questions<T>,
+    message: HostToPlugin,
     timeoutMs: number,
-    what: string,
-    timeoutCode: CorralError["code"] = ErrorCode.REQUEST_TIMEOUT,
+    what: string | (() => string),
+    timeoutCode: ErrorCodeValue = ErrorCode.REQUEST_TIMEOUT,
   ): Promise<T> {
     if (!this.ready) {
       return Promise.reject(new CorralError(ErrorCode.PLUGIN_UNAVAILABLE, `plugin "${this.#options.name}" is not ready`));
     }
     const id = this.#nextId++;
-    return new Promise<T>((resolve, reject) => {
-      const timer = setTimeout(() => {
-        pending.delete(id);
-        this.#expired.add(id);
-        reject(new CorralError(timeoutCode, `plugin "${this.#options.name}" did not answer ${what}`));
-      }, timeoutMs);
-      pending.set(id, {
-        resolve: (value) => {
-          clearTimeout(timer);
-          resolve(value);
-        },
-        reject: (error) => {
-          clearTimeout(timer);
-          reject(error);
-        },
-      });
-      this.#send(build(id));
-    });
+    (message as { id: number }).id = id;
+    const deadline = performance.now() + timeoutMs;
+    const answer = new Promise<T>((resolve, reject) => pending.set(id, new Question(resolve, reject, deadline, timeoutCode, what)));
+    this.#deadlines.due(deadline);
+    this.#send(message);
+    return answer;
+  }
+
+  /** Rejects every question whose deadline has passed; returns the earliest deadline left. */
+  #expireDue(now: number): number {
+    const expire = (id: number, question: Expiring) => {
+      this.#expired.add(id);
+      const what = typeof question.what === "string" ? question.what : question.what();
+      question.reject(new CorralError(question.timeoutCode, `plugin "${this.#options.name}" did not answer ${what}`));
+    };
+    return Math.min(this.#pending.expireDue(now, expire), this.#migrations.expireDue(now, expire), this.#calls.expireDue(now, expire));
   }
 
   /**
@@ -375,10 +397,9 @@ export class PluginProcess {
     }
     switch (message.type) {
       case "response": {
-        const pending = this.#pending.get(message.id);
+        const pending = this.#pending.take(message.id);
         // A response to a request that already timed out is legitimate, once; any other is not.
         if (pending === undefined) return this.#unexpectedAnswer("response", message.id);
-        this.#pending.delete(message.id);
         pending.resolve(message);
         return;
       }
@@ -405,18 +426,16 @@ export class PluginProcess {
       case "transaction":
         return this.#onDatabaseCall(message);
       case "migrateResult": {
-        const pending = this.#migrations.get(message.id);
+        const pending = this.#migrations.take(message.id);
         if (pending === undefined) return this.#violation(`migrateResult for id ${message.id}, which is not pending`);
-        this.#migrations.delete(message.id);
         return pending.resolve(message.resultJson);
       }
       case "call":
         return this.#onCall(message);
       case "callResult": {
-        const pending = this.#calls.get(message.id);
+        const pending = this.#calls.take(message.id);
         // As for responses: an answer after the call timed out is legitimate, once.
         if (pending === undefined) return this.#unexpectedAnswer("callResult", message.id);
-        this.#calls.delete(message.id);
         return pending.resolve(message.payloadJson);
       }
       case "hello":
@@ -525,11 +544,8 @@ export class PluginProcess {
     if (!this.#ready) {
       return this.#failHandshake(code, message.message);
     }
-    const pending = this.#pending.get(message.id) ?? this.#migrations.get(message.id) ?? this.#calls.get(message.id);
+    const pending = this.#pending.take(message.id) ?? this.#migrations.take(message.id) ?? this.#calls.take(message.id);
     if (pending !== undefined) {
-      this.#pending.delete(message.id);
-      this.#migrations.delete(message.id);
-      this.#calls.delete(message.id);
       pending.reject(new CorralError(code, message.message));
       return;
     }
@@ -558,6 +574,46 @@ export class PluginProcess {
     }
     const time = Number.isFinite(message.timeMs) ? new Date(message.timeMs) : new Date();
     this.#log.log(message.level, message.message, fields, isNaN(time.getTime()) ? new Date() : time);
+  }
+
+  /** The most bytes held unsent for this plugin before requests are refused (see maxUnsentBytes). */
+  get #maxUnsent(): number {
+    return this.#options.maxUnsentBytes ?? this.#options.maxFrameBytes + WRITE_BUFFER_SLACK_BYTES;
+  }
+
+  /** Bytes the host holds for the plugin: fd 3's write buffer and this turn's queued frames. */
+  get #unsentBytes(): number {
+    return (this.#socket?.writableLength ?? 0) + (this.#writer?.queuedBytes ?? 0);
+  }
+
+  /**
+   * Over the cap, new requests are refused (503 PLUGIN_BUSY, see request()), which bounds the
+   * buffer; a plugin that reads drains it and carries on. One that has not drained a byte for a
+   * whole SLOW_READER_GRACE_MS has stopped reading: it is ended as `slow-reader`, and its socket
+   * goes at once, so the buffer is freed before the exit arrives.
+   */
+  #watchSlowReader(socket: Socket): void {
+    if (this.#slowReaderWatch !== undefined) return;
+    let last = socket.writableLength;
+    this.#slowReaderWatch = setInterval(() => {
+      const unsent = socket.writableLength;
+      if (unsent <= this.#maxUnsent || socket.destroyed) {
+        clearInterval(this.#slowReaderWatch);
+    this.#deadlines.stop();
+        this.#slowReaderWatch = undefined;
+      } else if (unsent >= last) {
+        clearInterval(this.#slowReaderWatch);
+    this.#deadlines.stop();
+        const message = `slow reader: ${unsent} bytes waiting to be written to the plugin (fd 3), over the cap of ` +
+          `${this.#maxUnsent}, and none of it read for ${SLOW_READER_GRACE_MS} ms; it stopped reading what the host sends`;
+        this.#log.error("ending plugin", { reason: message });
+        this.kill("slow-reader", message);
+        socket.destroy();
+      } else {
+        last = unsent;
+      }
+    }, SLOW_READER_GRACE_MS);
+    this.#slowReaderWatch.unref();
   }
 
   #violation(detail: string): void {
@@ -595,6 +651,8 @@ export class PluginProcess {
     const reason = this.#describeExit(code, signal);
     this.#exitReason = reason;
     this.#ready = false;
+    clearInterval(this.#slowReaderWatch);
+    this.#deadlines.stop();
     this.#logLimit.flush();
     this.#socket?.destroy();
     const crashed = new CorralError(ErrorCode.PLUGIN_CRASHED,

@@ -4,7 +4,7 @@
  * A plugin is spawned as prlimit -> bwrap -> (bwrap's pid-1) -> deno, so the pid the host holds is
  * not the one using memory: the sample covers the whole tree under it.
  */
-import { readFile } from "node:fs/promises";
+import { readFileSync } from "node:fs";
 
 /** Resident memory and CPU time of a process and all its descendants. */
 export interface TreeSample {
@@ -21,14 +21,16 @@ const CLOCK_TICKS_PER_SECOND = 100; // USER_HZ on Linux; fixed by the kernel ABI
 
 /** Samples `rootPid` and its descendants; null when the root is gone. */
 export async function sampleTree(rootPid: number): Promise<TreeSample | null> {
-  const pids = await descendantsOf(rootPid);
+  const pids = descendantsOf(rootPid);
   if (pids === null) return null;
   let rssBytes = 0;
   let cpuMs = 0;
   let readBytes = 0;
   let writeBytes = 0;
   for (const pid of pids) {
-    const [status, stat, io] = await Promise.all([readProc(pid, "status"), readProc(pid, "stat"), readProc(pid, "io")]);
+    const status = readProc(pid, "status");
+    const stat = readProc(pid, "stat");
+    const io = readProc(pid, "io");
     if (status !== null) rssBytes += parseRssBytes(status);
     if (stat !== null) cpuMs += parseCpuMs(stat);
     if (io !== null) {
@@ -41,14 +43,14 @@ export async function sampleTree(rootPid: number): Promise<TreeSample | null> {
 }
 
 /** The root and every descendant, breadth first; null when the root does not exist. */
-async function descendantsOf(rootPid: number): Promise<number[] | null> {
-  if ((await readProc(rootPid, "stat")) === null) return null;
+function descendantsOf(rootPid: number): number[] | null {
+  if (readProc(rootPid, "stat") === null) return null;
   const out: number[] = [];
   const queue = [rootPid];
   while (queue.length > 0 && out.length < 64) {
     const pid = queue.shift()!;
     out.push(pid);
-    const children = await readProc(pid, `task/${pid}/children`);
+    const children = readProc(pid, `task/${pid}/children`);
     if (children === null) continue;
     for (const token of children.split(" ")) {
       const child = Number.parseInt(token, 10);
@@ -58,9 +60,14 @@ async function descendantsOf(rootPid: number): Promise<number[] | null> {
   return out;
 }
 
-async function readProc(pid: number, file: string): Promise<string | null> {
+/**
+ * One /proc file, read synchronously: /proc is generated in memory and never blocks, and the
+ * async readFile costs four thread-pool round trips (open, fstat, read, close) per file, which
+ * made a sample of one plugin's tree ~1.8 ms of CPU (~9 ms/s per plugin at one sample per 200 ms).
+ */
+function readProc(pid: number, file: string): string | null {
   try {
-    return await readFile(`/proc/${pid}/${file}`, "utf8");
+    return readFileSync(`/proc/${pid}/${file}`, "utf8");
   } catch {
     return null;
   }

@@ -32,6 +32,11 @@ export class FrameWriter {
     this.#schedule = schedule;
   }
 
+  /** Bytes queued for the next flush. */
+  get queuedBytes(): number {
+    return this.#queuedBytes;
+  }
+
   /**
    * Queues one frame for the next flush. With `now`, the queue (if any) and this frame are written
    * at once: the caller knows nothing else is coming soon, and waiting would only add latency.

@@ -11,6 +11,7 @@ import type { QueryObserver } from "../db/query-observer.ts";
 import type { Logger } from "../logger.ts";
 import type { LoadedManifest } from "../manifest/manifest.ts";
 import { buildLaunchPlan, describeGrants, withInspector } from "../permission-flags.ts";
+import { CPU_PROFILE_ENV, cpuProfileDir, withCpuProfile } from "../cpu-profile-launch.ts";
 import type { StateChange } from "../monitoring/state-history.ts";
 import type { Grants, RuntimePaths } from "../permission-flags.ts";
 import type { HostPolicy } from "../policy.ts";
@@ -67,8 +68,13 @@ export function deploymentFactory(input: DeploymentFactoryInput): DeploymentFact
     },
     async create(loaded, onStateChange, options) {
       const pluginLog = input.log.forPlugin(loaded.manifest.name);
-      const plan = buildLaunchPlan({ loaded, policy, paths, hostEnv });
+      let plan = buildLaunchPlan({ loaded, policy, paths, hostEnv });
       pluginLog.info(`grants: ${describeGrants(plan.grants)}`);
+      const profileDir = cpuProfileDir(hostEnv);
+      if (profileDir !== undefined) {
+        plan = withCpuProfile(plan, profileDir, paths);
+        pluginLog.warn(`${CPU_PROFILE_ENV} is set: the plugin runs with deno --cpu-prof and may write to ${profileDir} (benchmarking only)`);
+      }
       // Each deployment has its own pool: stopping an old process releases its work, not the new one's.
       let database: PluginDatabase | undefined;
       if (loaded.manifest.database) {

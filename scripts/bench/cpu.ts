@@ -6,7 +6,8 @@ const TICKS_PER_SECOND = 100;
 
 interface ProcStat { readonly ppid: number; readonly ticks: number }
 
-function allProcesses(): Map<number, ProcStat> {
+/** Every process's parent and CPU ticks (user + system, USER_HZ), by pid. */
+export function cpuTicksByPid(): Map<number, ProcStat> {
   const stats = new Map<number, ProcStat>();
   for (const entry of readdirSync("/proc")) {
     if (!/^\d+$/.test(entry)) continue;
@@ -21,7 +22,7 @@ function allProcesses(): Map<number, ProcStat> {
 }
 
 /** `pid` and every live process below it (no cap: a host with 50 plugins has well over 100). */
-export function treePids(pid: number, stats = allProcesses()): number[] {
+export function treePids(pid: number, stats = cpuTicksByPid()): number[] {
   const out: number[] = [];
   const queue = [pid];
   while (queue.length > 0) {
@@ -35,7 +36,7 @@ export function treePids(pid: number, stats = allProcesses()): number[] {
 
 /** Milliseconds of CPU (user + system) used so far by `pid` and every live process below it. */
 export function treeCpuMs(pid: number): number {
-  const stats = allProcesses();
+  const stats = cpuTicksByPid();
   let ticks = 0;
   for (const p of treePids(pid, stats)) ticks += stats.get(p)!.ticks;
   return (ticks * 1000) / TICKS_PER_SECOND;

@@ -7,7 +7,7 @@
  *    on 50 copies of a small plugin, measured from /proc once they are all ready and idle.
  */
 import { spawn } from "node:child_process";
-import { closeSync, cpSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, closeSync, cpSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
@@ -85,6 +85,9 @@ export interface MemoryResult {
  */
 export async function measureMemory(pluginDir: string, count: number, port: number): Promise<MemoryResult> {
   const work = mkdtempSync(join(tmpdir(), "corral-bench-mem-"));
+  // Without DATABASE_URL the host starts the embedded Postgres in work/data, as the OS user
+  // "postgres" when run as root, which must pass through work (mkdtemp makes it private).
+  chmodSync(work, 0o711);
   const plugins = join(work, "plugins");
   mkdirSync(plugins);
   const manifest = JSON.parse(readFileSync(join(pluginDir, "plugin.json"), "utf8")) as Record<string, unknown>;
@@ -114,8 +117,12 @@ export async function measureMemory(pluginDir: string, count: number, port: numb
     for (const pid of treePids(host.pid!)) if (pid !== host.pid) pluginsRss += rssBytes(pid);
     return { plugins: count, hostRssBytes: hostRss, rssPerPluginBytes: pluginsRss / count };
   } finally {
-    host.kill("SIGTERM");
-    await new Promise((r) => host.once("exit", r));
+    // A host that already ended (it could not start) emits no second exit to wait for.
+    if (host.exitCode === null && host.signalCode === null) {
+      const exited = new Promise((r) => host.once("exit", r));
+      host.kill("SIGTERM");
+      await exited;
+    }
     rmSync(work, { recursive: true, force: true });
   }
 }

@@ -41,6 +41,8 @@ export interface TestHostOptions {
   readonly templatesDir?: string;
   /** Development mode: plugin folders are watched and reloaded on change. */
   readonly dev?: boolean;
+  /** The largest frame a plugin may send (the host's default is 256 MiB). */
+  readonly maxFrameBytes?: number;
 }
 
 export async function startTestHost(options: TestHostOptions): Promise<TestHost> {
@@ -81,6 +83,7 @@ export async function startTestHost(options: TestHostOptions): Promise<TestHost>
     ...(options.staticDir === undefined ? {} : { staticDir: options.staticDir }),
     ...(options.templatesDir === undefined ? {} : { templatesDir: options.templatesDir }),
     ...(options.dev === undefined ? {} : { dev: options.dev }),
+    ...(options.maxFrameBytes === undefined ? {} : { maxFrameBytes: options.maxFrameBytes }),
   });
   await host.started;
   return {
