@@ -171,9 +171,16 @@ export async function startHost(config: HostConfig): Promise<RunningHost> {
   // State writes still in flight when the host stops (the plugins' last "stopped") are awaited
   // before the pools close, so shutdown neither loses them nor logs "pool ended" warnings.
   const stateWrites = new Set<Promise<void>>();
-  const trackStateWrite = (write: Promise<void>) => {
-    stateWrites.add(write);
-    void write.finally(() => stateWrites.delete(write));
+  // During shutdown the database may be going down too (Ctrl-C in a terminal also reaches an
+  // embedded Postgres): failed writes then are counted into one line instead of two per plugin.
+  let shutdownWriteFailures = 0;
+  const trackStateWrite = (write: Promise<unknown>, name: string, what: string, state: PluginState) => {
+    const done = write.then(() => undefined, (error: unknown) => {
+      if (stopping) shutdownWriteFailures++;
+      else log.forPlugin(name).warn(`could not record the plugin's ${what}`, { state, error: (error as Error).message });
+    });
+    stateWrites.add(done);
+    void done.finally(() => stateWrites.delete(done));
   };
   /** A plugin's state change, with when and why: watchers, events, caches, the database's record and history. */
   const stateChanged = (name: string, state: PluginState, change: StateChange) => {
@@ -184,10 +191,8 @@ export async function startHost(config: HostConfig): Promise<RunningHost> {
     // A new process may answer differently: its cached answers go with the old one.
     if (state !== "ready" && state !== "starting") responseCache.dropPlugin(name);
     if (supervisorsStopped) return;
-    trackStateWrite(store.recordState(name, state).catch((error: unknown) =>
-      pluginLog.warn("could not record the plugin's state", { state, error: (error as Error).message })));
-    trackStateWrite(stateHistory.record(name, change).catch((error: unknown) =>
-      pluginLog.warn("could not record the plugin's state history", { state, error: (error as Error).message })));
+    trackStateWrite(store.recordState(name, state), name, "state", state);
+    trackStateWrite(stateHistory.record(name, change), name, "state history", state);
   };
   const manager = new PluginManager({
     plugins: supervisors,
@@ -386,6 +391,9 @@ export async function startHost(config: HostConfig): Promise<RunningHost> {
       await Promise.all([...supervisors.values()].map((s) => s.stop(`host shutting down: ${reason}`, Math.min(grace, 5000))));
       supervisorsStopped = true;
       await Promise.all(stateWrites);
+      if (shutdownWriteFailures > 0) {
+        log.info("the plugins' last states were not all recorded: the database was not reachable during shutdown", { failedWrites: shutdownWriteFailures });
+      }
       statics.close();
       stopRing();
       server.closeAllConnections();

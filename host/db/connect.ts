@@ -7,6 +7,7 @@ import { CorralError, ErrorCode } from "../../schemas/errors.ts";
 import type { Logger } from "../logger.ts";
 import { EMBEDDED_ADMIN_USER, startEmbeddedPostgres } from "./embedded-postgres.ts";
 import { embeddedAdminPassword, loadHostSecret } from "./host-secret.ts";
+import { survivePoolErrors } from "./pool-errors.ts";
 
 /** Where the plugin pools connect: the admin's server and database, with each plugin's own role. */
 export interface ConnectionInfo {
@@ -126,12 +127,7 @@ async function openEmbedded(options: OpenHostDatabaseOptions): Promise<HostDatab
 
 function createAdminPool(config: pg.PoolConfig, logger: Logger): Pool {
   const pool = new pg.Pool({ ...config, max: ADMIN_POOL_SIZE, application_name: "corral-host", idleTimeoutMillis: 30_000 });
-  // Without a listener, an idle connection dropped by the server would crash the host. Once the
-  // pool is ending (end() does not wait for sockets to close) the embedded server's shutdown
-  // ending them is expected.
-  pool.on("error", (error) => {
-    if (!pool.ending) logger.warn("an idle admin database connection failed", { error: error.message });
-  });
+  survivePoolErrors(pool, (error) => logger.warn("an idle admin database connection failed", { error: error.message }));
   return pool;
 }
 

@@ -8,6 +8,7 @@ import type { Logger } from "../logger.ts";
 import type { ConnectionInfo } from "./connect.ts";
 import type { QueryObserver } from "./query-observer.ts";
 import { DatabaseError, isPostgresError } from "./database-error.ts";
+import { survivePoolErrors } from "./pool-errors.ts";
 
 /** A `query` message's payload. */
 export type QueryRequest = Pick<QueryMessage, "sql" | "paramsJson" | "transactionId" | "traceparent">;
@@ -169,10 +170,7 @@ export class PluginDatabase {
       idleTimeoutMillis: 30_000,
       application_name: `corral:${role}`,
     });
-    // Without a listener, an idle connection dropped by the server would crash the host.
-    this.#pool.on("error", (error) => {
-      if (!this.#pool.ending) this.#logger.warn("an idle database connection failed", { role, error: error.message });
-    });
+    survivePoolErrors(this.#pool, (error) => this.#logger.warn("an idle database connection failed", { role, error: error.message }));
   }
 
   /** The role this pool logs in as. */
