@@ -139,6 +139,8 @@ export const ErrorCode = {
   REGISTRY_CONFLICT: "CORRAL_E_REGISTRY_CONFLICT",
   /** Registry: a published package without a signature, or one that does not verify over its file list. */
   REGISTRY_SIGNATURE: "CORRAL_E_REGISTRY_SIGNATURE",
+  /** Registry: a version signed by another key than the plugin's pinned one, without an explicit rotation (`corral publish --rotate-key`). */
+  REGISTRY_KEY_CHANGED: "CORRAL_E_REGISTRY_KEY_CHANGED",
   /** Host side: the registry (CORRAL_REGISTRY_URL) could not be reached or answered something unusable. */
   REGISTRY_UNREACHABLE: "CORRAL_E_REGISTRY_UNREACHABLE",
   /** A route the plugin's manifest guards with `access` roles was asked for without a signed-in user. */

@@ -31,6 +31,8 @@ export interface CliContext {
   readonly cwd: string;
   /** Aborted on SIGINT or SIGTERM. */
   readonly signal: AbortSignal;
+  /** Where `corral login` reads a token from; process.stdin when not given. */
+  readonly stdin?: NodeJS.ReadableStream;
 }
 
 /** One `corral <name>` subcommand. */

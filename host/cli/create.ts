@@ -16,6 +16,7 @@ Creates the folder <name> (or --dir) with a working plugin:
   mod_test.ts                 deno tests through @corral/sdk/testing (no host needed)
   test/integration.mjs        node tests through corral/testing (a real host, Deno, Postgres)
   README.md                   how to test, run, pack, sign and install it
+  CHANGELOG.md                a section for 0.1.0; the registry shows each version's section
 Its tests pass as created: npx corral test <name>   (both kinds; see corral test --help)
 
 <name>: lower-case letters, digits and "-", starting with a letter (the manifest's rule).
@@ -28,8 +29,24 @@ Options:
 Exit codes: 0 created, 2 usage (bad name), 3 the folder exists or cannot be written.
 `;
 
-function files(name: string, corralRoot: string): Record<string, string> {
+/**
+ * The first version's changelog. A publish reads the section whose heading names the version
+ * (host/packages/changelog.ts); starting with one shows the author the shape to keep.
+ */
+function changelog(today: string): string {
+  return `# Changelog
+
+Each version gets a section headed with its number before it is published, newest first
+(e.g. \`## [0.2.0] - ${today}\`): the registry shows that section with the version.
+
+## [0.1.0] - ${today}
+- First version, made by \`npx corral create\`: a page, \`/hello\` and a visit counter.
+`;
+}
+
+function files(name: string, corralRoot: string, today: string): Record<string, string> {
   return {
+    "CHANGELOG.md": changelog(today),
     "plugin.json": `${JSON.stringify({
       name, version: "0.1.0", description: `The ${name} plugin.`, hostApi: "^0.1.0", database: true, config: { greeting: "Hello" },
     }, null, 2)}\n`,
@@ -152,6 +169,7 @@ A Corral plugin made by \`npx corral create ${name}\`.
     (a real Deno process; Postgres from \`DATABASE_URL\`, else the embedded one) and tests it over HTTP.
 - Load-test a route: \`npx corral bench . /hello\`
 - Run it on a host in development mode (reloads on change): \`npx corral dev .\`
+- Before publishing a new version, add its section to \`CHANGELOG.md\` (the registry shows it).
 - Package, sign, check and install:
 
 \`\`\`sh
@@ -182,7 +200,7 @@ export const create: CliCommand = {
       return ExitCode.CANNOT_RUN;
     }
     const corralRoot = resolve(import.meta.dirname, "../..");
-    const scaffold = files(name, corralRoot);
+    const scaffold = files(name, corralRoot, new Date().toISOString().slice(0, 10));
     for (const [path, text] of Object.entries(scaffold)) {
       await mkdir(join(dir, path, ".."), { recursive: true });
       await writeFile(join(dir, path), text);

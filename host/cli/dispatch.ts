@@ -26,10 +26,13 @@ import { publish } from "./publish.ts";
 import { test } from "./test.ts";
 import { dev } from "./dev.ts";
 import { bench } from "./bench.ts";
+import { search } from "./search.ts";
+import { login, logout } from "./login.ts";
 
 /** Every subcommand, in the order `corral --help` lists them. */
 export const SUBCOMMANDS: readonly CliCommand[] = [run, commands, profile, debug, registry,
-  create, test, dev, bench, pack, sign, verify, keygen, install, update, uninstall, list, enable, disable, health, logs, migrate, audit, outdated, publish];
+  create, test, dev, bench, pack, sign, verify, keygen, install, update, uninstall, list, enable, disable, health, logs, migrate, audit, outdated, publish,
+  search, login, logout];
 
 function help(): string {
   const width = Math.max(...SUBCOMMANDS.map((c) => c.name.length));

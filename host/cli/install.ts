@@ -15,6 +15,7 @@ import { adminSend, adminTarget, readJsonAnswer, type AdminTarget } from "./admi
 import { colours, parseCommandArgs, progress, transferProgress, writeJson } from "./options.ts";
 import { chooseVersion, looksLikeSpec, parseSpec } from "./registry-install.ts";
 import { registryUrl } from "./registry-target.ts";
+import { describeSignerChange, signerChange, type SignerChange } from "./signer-review.ts";
 
 
 const REGISTRY_HELP = `From a registry (--registry URL or CORRAL_REGISTRY_URL): <name> takes the newest version
@@ -53,7 +54,8 @@ const UPDATE_HELP = `Usage: npx corral update <file.corral|name[@range]> [--acce
 Installs and activates a new version of an installed plugin on a running host. Before anything
 changes, the host compares its permissions (net, read, env, database, cache, host services,
 identity, global hooks, dependencies, contributions, commands), route roles and limits with the
-running version's: the difference is printed, and an escalation (a grant added, a route opened to
+running version's: the difference is printed (and, from a registry, a change of signing key with
+the rotations the registry recorded), and an escalation (a grant added, a route opened to
 more users, a limit raised) is refused, exit 4, unless --accept-permissions.
 ${REGISTRY_HELP} <name> alone updates to the newest such version; when
 the host runs it already, nothing changes (exit 0).
@@ -80,7 +82,7 @@ interface Answer {
 /** What `corral install` / `update` was given, read into what the host is sent. */
 type Source =
   | { readonly kind: "folder"; readonly path: string }
-  | { readonly kind: "package"; readonly bytes: Buffer; readonly label: string }
+  | { readonly kind: "package"; readonly bytes: Buffer; readonly label: string; readonly signerChange?: SignerChange }
   | { readonly kind: "current"; readonly message: string };
 
 async function installOrUpdate(kind: "install" | "update", args: readonly string[], context: CliContext): Promise<number> {
@@ -101,6 +103,9 @@ async function installOrUpdate(kind: "install" | "update", args: readonly string
     else context.stdout.write(`${source.message}\n`);
     return ExitCode.OK;
   }
+  const change = source.kind === "package" ? source.signerChange : undefined;
+  // Shown before the upload, so it is part of the review whatever the host answers.
+  if (change !== undefined && !quiet) context.stdout.write(`${c.yellow(describeSignerChange(change))}\n`);
   const steps = progress(context, 2, quiet);
   let response: Response;
   if (source.kind === "folder") {
@@ -117,7 +122,7 @@ async function installOrUpdate(kind: "install" | "update", args: readonly string
   const answer = await readJsonAnswer<{ error?: { code: string; message: string } } & Partial<Answer>>(response, context);
   if (answer === undefined) return ExitCode.CANNOT_RUN;
   const body = answer.body;
-  if (values.json) writeJson(context, body);
+  if (values.json) writeJson(context, change === undefined ? body : { ...body, signerChange: change });
   if (body.error !== undefined) {
     if (!values.json) context.stderr.write(`corral: ${c.red(body.error.code)}: ${body.error.message}\n`);
     return body.error.code === "CORRAL_E_PERMISSION_ESCALATION" ? ExitCode.ESCALATION_REFUSED : ExitCode.CANNOT_RUN;
@@ -170,7 +175,8 @@ async function readSource(kind: "install" | "update", given: string, options: { 
   if (kind === "update" && host.running === undefined) {
     throw new UsageError(`"${spec.name}" is not installed on ${options.target.url}; install it: npx corral install ${given} --activate`);
   }
-  const chosen = chooseVersion(spec.name, await client.versions(spec.name), spec.range, host.version);
+  const versions = await client.versions(spec.name);
+  const chosen = chooseVersion(spec.name, versions, spec.range, host.version);
   if (kind === "update" && spec.range === undefined && host.running !== undefined && semver.valid(host.running) !== null && semver.lt(chosen.version, host.running)) {
     return { kind: "current", message: `"${spec.name}" ${host.running} runs on ${options.target.url}, newer than ${chosen.version}, the registry's newest for this host; name a range to go back (${spec.name}@${chosen.version})` };
   }
@@ -193,7 +199,8 @@ async function readSource(kind: "install" | "update", given: string, options: { 
   }
   if (!options.quiet) context.stderr.write(`${spec.name}@${chosen.version} from ${client.url}: sha256 ${chosen.sha256} checked\n`);
   checkFiles(openPackage(bytes));
-  return { kind: "package", bytes, label: `${spec.name}@${chosen.version}` };
+  const change = await signerChange(client, spec.name, versions, host.running, chosen);
+  return { kind: "package", bytes, label: `${spec.name}@${chosen.version}`, ...(change === undefined ? {} : { signerChange: change }) };
 }
 
 /** The host's version (what `hostApi` ranges are checked against) and the version of `name` it runs. */

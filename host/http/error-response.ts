@@ -43,6 +43,7 @@ const STATUS_BY_CODE: Partial<Record<ErrorCodeValue, number>> = {
   [ErrorCode.REGISTRY_NOT_FOUND]: 404,
   [ErrorCode.REGISTRY_CONFLICT]: 409,
   [ErrorCode.REGISTRY_SIGNATURE]: 422,
+  [ErrorCode.REGISTRY_KEY_CHANGED]: 409,
   [ErrorCode.REGISTRY_UNREACHABLE]: 502,
   [ErrorCode.ACCESS_UNAUTHENTICATED]: 401,
   [ErrorCode.ACCESS_FORBIDDEN]: 403,

@@ -8,7 +8,7 @@ import { createHash } from "node:crypto";
 import { Readable } from "node:stream";
 import { request } from "undici";
 import { CorralError, ErrorCode, isErrorCode } from "../../schemas/errors.ts";
-import type { Advisory, PluginSummary, UpdateCheck, VersionInfo } from "../registry/store.ts";
+import type { Advisory, KeyChange, PluginSummary, UpdateCheck, VersionInfo } from "../registry/store.ts";
 
 /**
  * The registry's JSON shapes, as its API answers them: defined once, where the registry builds
@@ -18,12 +18,15 @@ export type RegistryVersion = VersionInfo;
 export type RegistryAdvisory = Advisory;
 export type RegistryPlugin = PluginSummary;
 export type RegistryCheck = UpdateCheck;
+export type RegistryKeyChange = KeyChange;
 
 export interface PublishRequest {
   /** The signed `.corral` file's bytes (manifest, changelog and signature are read from inside). */
   readonly bytes: Uint8Array;
   /** The plugin's keywords, for search; kept as they were when not given. */
   readonly keywords?: readonly string[];
+  /** Signed by another key than the plugin's pinned one on purpose: pin this one, recording the change. */
+  readonly rotateKey?: boolean;
 }
 
 /** Told as bytes go up or come down: how many so far, of how many (null when the size is unknown). */
@@ -61,6 +64,16 @@ export class RegistryClient {
     if (query.needs?.length) params.set("needs", query.needs.join(","));
     if (query.without?.length) params.set("without", query.without.join(","));
     return (await this.json<{ plugins: RegistryPlugin[] }>("GET", `/api/plugins?${params}`)).plugins;
+  }
+
+  /** One plugin: its summary, versions, advisories and signing-key rotations. */
+  async plugin(name: string): Promise<RegistryPlugin & { versions: RegistryVersion[]; advisories: RegistryAdvisory[]; keyChanges: RegistryKeyChange[] }> {
+    return this.json("GET", `/api/plugins/${encodeURIComponent(name)}`);
+  }
+
+  /** The account the token belongs to. */
+  async account(): Promise<{ name: string; role: string }> {
+    return this.json("GET", "/api/account");
   }
 
   /** Versions newest first; only those in `range` (e.g. "^1.2") when given. */
@@ -117,8 +130,11 @@ export class RegistryClient {
   }
 
   /** Uploads a signed package (needs a token); `onProgress` follows the upload. */
-  async publish(input: PublishRequest, onProgress?: TransferProgress): Promise<RegistryVersion> {
-    const query = input.keywords === undefined ? "" : `?keywords=${encodeURIComponent(input.keywords.join(","))}`;
+  async publish(input: PublishRequest, onProgress?: TransferProgress): Promise<RegistryVersion & { keyChange: RegistryKeyChange | null }> {
+    const params = new URLSearchParams();
+    if (input.keywords !== undefined) params.set("keywords", input.keywords.join(","));
+    if (input.rotateKey === true) params.set("rotateKey", "1");
+    const query = params.size === 0 ? "" : `?${params}`;
     const bytes = Buffer.from(input.bytes);
     // Sent in chunks from a generator, so progress follows what the socket has taken.
     async function* chunks(): AsyncGenerator<Buffer> {

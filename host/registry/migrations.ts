@@ -111,8 +111,38 @@ const signerKey: Migration = {
   },
 };
 
+/**
+ * A plugin's signing key is pinned: `packages.key_id` is the key a new version must be signed by
+ * (its first version's, until the owner rotates), and `key_changes` records every rotation.
+ * Plugins published before this take their first version's key.
+ */
+const keyPinning: Migration = {
+  async up(db: Kysely<unknown>): Promise<void> {
+    const r = db.withSchema(REGISTRY_SCHEMA);
+    await r.schema.alterTable("packages").addColumn("key_id", "text", (col) => col.notNull().defaultTo("")).execute();
+    await sql`update ${sql.id(REGISTRY_SCHEMA, "packages")} p set key_id = coalesce((select v.key_id from ${sql.id(REGISTRY_SCHEMA, "versions")} v
+      where v.name = p.name order by v.published_at, v.version limit 1), '')`.execute(db);
+    await r.schema.createTable("key_changes")
+      .addColumn("id", "serial", (col) => col.primaryKey())
+      .addColumn("name", "text", (col) => col.notNull().references("packages.name").onDelete("cascade"))
+      .addColumn("from_key_id", "text", (col) => col.notNull())
+      .addColumn("to_key_id", "text", (col) => col.notNull())
+      .addColumn("version", "text", (col) => col.notNull())
+      .addColumn("changed_by", "integer", (col) => col.notNull().references("accounts.id"))
+      .addColumn("changed_at", "timestamptz", (col) => col.notNull().defaultTo(sql`now()`))
+      .execute();
+  },
+  async down(db: Kysely<unknown>): Promise<void> {
+    const r = db.withSchema(REGISTRY_SCHEMA);
+    await r.schema.dropTable("key_changes").execute();
+    await r.schema.alterTable("packages").dropColumn("key_id").execute();
+  },
+};
+
 /** The registry's migrations in order; a name, once shipped, never changes. */
-export const REGISTRY_MIGRATIONS: Readonly<Record<string, Migration>> = Object.freeze({ "0001-registry": initial, "0002-signer-key": signerKey });
+export const REGISTRY_MIGRATIONS: Readonly<Record<string, Migration>> = Object.freeze({
+  "0001-registry": initial, "0002-signer-key": signerKey, "0003-key-pinning": keyPinning,
+});
 
 /** Applies every pending registry migration (Kysely's advisory lock makes two registries safe). */
 export async function migrateRegistry(pool: Pool): Promise<void> {

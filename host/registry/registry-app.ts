@@ -88,17 +88,24 @@ export function createRegistryApp(options: RegistryAppOptions): Hono<Env> {
       }
       const pkg = readPublishedPackage(Buffer.from(await c.req.arrayBuffer()));
       const keywords = c.req.query("keywords");
-      const version = await store.publish(c.get("account"), pkg, keywords === undefined ? {} : { keywords: keywords.split(",").map((k) => k.trim()).filter((k) => k !== "") });
+      const rotateKey = c.req.query("rotateKey") === "1" || c.req.query("rotateKey") === "true";
+      const version = await store.publish(c.get("account"), pkg, {
+        rotateKey, ...(keywords === undefined ? {} : { keywords: keywords.split(",").map((k) => k.trim()).filter((k) => k !== "") }),
+      });
       event("published", { plugin: version.name, version: version.version, by: c.get("account").name, sha256: version.sha256, keyId: version.keyId });
+      if (version.keyChange !== null) event("signing key rotated", { plugin: version.name, version: version.version, from: version.keyChange.from, to: version.keyChange.to, by: version.keyChange.by });
       return c.json(version, 201);
     });
+
+  /** Who a token belongs to (corral login checks a token with it). */
+  app.get("/api/account", signedIn, (c) => c.json({ name: c.get("account").name, role: c.get("account").role }));
 
   app.get("/api/plugins", async (c) => c.json({ plugins: await store.search(searchQuery(c)) }));
 
   app.get("/api/plugins/:name", async (c) => {
     const name = c.req.param("name");
     const plugin = found(await store.plugin(name), `plugin named "${name}"`);
-    return c.json({ ...plugin, versions: await store.versions(name), advisories: await store.advisories(name) });
+    return c.json({ ...plugin, versions: await store.versions(name), advisories: await store.advisories(name), keyChanges: await store.keyChanges(name) });
   });
 
   app.get("/api/plugins/:name/versions", async (c) => {
@@ -184,8 +191,9 @@ export function createRegistryApp(options: RegistryAppOptions): Hono<Env> {
     const name = c.req.param("name");
     const plugin = await store.plugin(name);
     if (plugin === null) return page(c, "missing", { title: "Not found", what: `plugin "${name}"` }, 404);
-    const [versions, advisories, reviews, threads] = await Promise.all([store.versions(name), store.advisories(name), store.reviews(name), store.threads(name)]);
-    return page(c, "plugin", { title: name, plugin, versions, advisories, reviews, threads });
+    const [versions, advisories, reviews, threads, keyChanges] = await Promise.all([
+      store.versions(name), store.advisories(name), store.reviews(name), store.threads(name), store.keyChanges(name)]);
+    return page(c, "plugin", { title: name, plugin, versions, advisories, reviews, threads, keyChanges });
   });
 
   app.get("/threads/:id", async (c) => {

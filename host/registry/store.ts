@@ -18,6 +18,12 @@ export interface PluginSummary {
   readonly keywords: readonly string[];
   readonly owner: string;
   readonly latest: string | null;
+  /** The security-review status of the newest version (null before the first publish). */
+  readonly latestReview: ReviewStatus | null;
+  /** How many advisories the plugin has (any version). */
+  readonly advisories: number;
+  /** The pinned signing key: a new version must be signed by it unless the owner rotates. */
+  readonly keyId: string;
   readonly permissions: readonly string[];
   readonly rating: { readonly average: number | null; readonly count: number };
   readonly updatedAt: string;
@@ -37,6 +43,16 @@ export interface VersionInfo {
   readonly publishedBy: string;
   readonly publishedAt: string;
   readonly review: { readonly status: ReviewStatus; readonly note: string | null; readonly by: string | null; readonly at: string | null };
+}
+
+/** A rotation of a plugin's pinned signing key, recorded at the publish that made it. */
+export interface KeyChange {
+  readonly from: string;
+  readonly to: string;
+  /** The version whose publish rotated the key (the first signed by `to`). */
+  readonly version: string;
+  readonly by: string;
+  readonly at: string;
 }
 
 export interface Advisory {
@@ -157,14 +173,19 @@ export class RegistryStore {
   constructor(private readonly db: Kysely<RegistryTables>) {}
 
   /** Publishes a checked package; the first publisher of a name owns it. Versions never change. */
-  async publish(account: Account, pkg: PublishedPackage, extra: { keywords?: unknown }): Promise<VersionInfo> {
+  /**
+   * Stores a version. The first version's signing key becomes the plugin's; a later version
+   * signed by another key is refused unless `rotateKey`, which pins the new key and records the
+   * change (answered as `keyChange`).
+   */
+  async publish(account: Account, pkg: PublishedPackage, extra: { keywords?: unknown; rotateKey?: boolean }): Promise<VersionInfo & { keyChange: KeyChange | null }> {
     const { name, version } = pkg.manifest;
     const keywords = keywordList(extra.keywords);
     const changelog = pkg.changelog;
     await this.db.transaction().execute(async (trx) => {
       // Lock the name's row so two first publishes of one name cannot both become owner.
       await sql`select pg_advisory_xact_lock(hashtext(${"corral_registry:" + name}))`.execute(trx);
-      const existing = await trx.selectFrom("packages").select("owner_id").where("name", "=", name).executeTakeFirst();
+      const existing = await trx.selectFrom("packages").select(["owner_id", "key_id"]).where("name", "=", name).executeTakeFirst();
       if (existing !== undefined && existing.owner_id !== account.id) {
         const owner = await trx.selectFrom("accounts").select("name").where("id", "=", existing.owner_id).executeTakeFirstOrThrow();
         throw new CorralError(ErrorCode.REGISTRY_FORBIDDEN, `"${name}" belongs to account "${owner.name}"; publish it with that account's token, or pick another name`);
@@ -174,10 +195,21 @@ export class RegistryStore {
         throw new CorralError(ErrorCode.REGISTRY_CONFLICT, `${name}@${version} is published already and cannot change; raise the version and publish again`);
       }
       const description = pkg.manifest.description ?? "";
+      // "" only for a plugin whose versions predate pinning and are all gone: its next key is pinned.
+      const pinned = existing?.key_id ?? "";
+      if (pinned !== "" && pinned !== pkg.keyId) {
+        if (extra.rotateKey !== true) {
+          throw new CorralError(ErrorCode.REGISTRY_KEY_CHANGED,
+            `${name}@${version} is signed by key ${pkg.keyId}, but "${name}" is pinned to key ${pinned} (its first version's, or its last rotation's): ` +
+            `sign it with that key (npx corral publish --key <its .key>); if you replaced the key on purpose, publish with --rotate-key, ` +
+            `and the registry records the change for everyone who installs "${name}"`);
+        }
+        await trx.insertInto("key_changes").values({ name, from_key_id: pinned, to_key_id: pkg.keyId, version, changed_by: account.id }).execute();
+      }
       if (existing === undefined) {
-        await trx.insertInto("packages").values({ name, owner_id: account.id, description, keywords }).execute();
+        await trx.insertInto("packages").values({ name, owner_id: account.id, description, keywords, key_id: pkg.keyId }).execute();
       } else {
-        await trx.updateTable("packages").set({ description, ...(extra.keywords === undefined ? {} : { keywords }), updated_at: sql`now()` as never })
+        await trx.updateTable("packages").set({ description, key_id: pkg.keyId, ...(extra.keywords === undefined ? {} : { keywords }), updated_at: sql`now()` as never })
           .where("name", "=", name).execute();
       }
       await trx.insertInto("versions").values({
@@ -185,7 +217,15 @@ export class RegistryStore {
         bytes: pkg.bytes, sha256: pkg.sha256, signature: pkg.signature, public_key: pkg.publicKey, key_id: pkg.keyId, published_by: account.id,
       }).execute();
     });
-    return (await this.version(name, version))!;
+    const keyChange = (await this.keyChanges(name)).find((change) => change.version === version) ?? null;
+    return { ...(await this.version(name, version))!, keyChange };
+  }
+
+  /** Rotations of the plugin's signing key, oldest first. */
+  async keyChanges(name: string): Promise<KeyChange[]> {
+    const rows = await this.db.selectFrom("key_changes as k").innerJoin("accounts as a", "a.id", "k.changed_by")
+      .select(["k.from_key_id", "k.to_key_id", "k.version", "a.name as by", "k.changed_at"]).where("k.name", "=", name).orderBy("k.id").execute();
+    return rows.map((r) => ({ from: r.from_key_id, to: r.to_key_id, version: r.version, by: r.by, at: iso(r.changed_at)! }));
   }
 
   async search(query: SearchQuery): Promise<PluginSummary[]> {
@@ -373,12 +413,13 @@ export class RegistryStore {
     // applied to version lists; a listing only needs "what was published last").
     return this.db.selectFrom("packages as p")
       .innerJoin("accounts as o", "o.id", "p.owner_id")
-      .leftJoinLateral((eb) => eb.selectFrom("versions").select(["version", "permissions"]).whereRef("versions.name", "=", "p.name")
+      .leftJoinLateral((eb) => eb.selectFrom("versions").select(["version", "permissions", "review_status"]).whereRef("versions.name", "=", "p.name")
         .orderBy("published_at", "desc").limit(1).as("latest"), (join) => join.onTrue())
       .leftJoinLateral((eb) => eb.selectFrom("reviews").select([(e) => e.fn.avg<string | null>("rating").as("average"), (e) => e.fn.countAll<string>().as("count")])
         .whereRef("reviews.name", "=", "p.name").as("rating"), (join) => join.onTrue())
       .select(["p.name", "p.description", "p.keywords", "o.name as owner", "latest.version as latest", "latest.permissions",
-        "rating.average", "rating.count", "p.updated_at"]);
+        "latest.review_status as latest_review", "p.key_id", "rating.average", "rating.count", "p.updated_at",
+        (eb) => eb.selectFrom("advisories").select((e) => e.fn.countAll<string>().as("n")).whereRef("advisories.name", "=", "p.name").as("advisories")]);
   }
 
   private versionRows() {
@@ -398,12 +439,13 @@ export class RegistryStore {
 
 type SummaryRow = {
   name: string; description: string; keywords: string[]; owner: string; latest: string | null; permissions: string[] | null;
-  average: string | null; count: string | null; updated_at: Date;
+  latest_review: ReviewStatus | null; key_id: string; advisories: string | number | null; average: string | null; count: string | null; updated_at: Date;
 };
 
 function toSummary(row: SummaryRow): PluginSummary {
   return {
     name: row.name, description: row.description, keywords: row.keywords, owner: row.owner, latest: row.latest,
+    latestReview: row.latest_review, advisories: Number(row.advisories ?? 0), keyId: row.key_id,
     permissions: row.permissions ?? [],
     rating: { average: row.average === null ? null : Math.round(Number(row.average) * 10) / 10, count: Number(row.count ?? 0) },
     updatedAt: iso(row.updated_at)!,

@@ -5,7 +5,8 @@ type Stamp = ColumnType<Date, Date | string | undefined, Date | string>;
 
 export interface RegistryTables {
   accounts: { id: Generated<number>; name: string; role: AccountRole; token_hash: string; created_at: Stamp };
-  packages: { name: string; owner_id: number; description: string; keywords: string[]; created_at: Stamp; updated_at: Stamp };
+  packages: { name: string; owner_id: number; description: string; keywords: string[]; key_id: string; created_at: Stamp; updated_at: Stamp };
+  key_changes: { id: Generated<number>; name: string; from_key_id: string; to_key_id: string; version: string; changed_by: number; changed_at: Stamp };
   versions: {
     name: string; version: string; manifest: ColumnType<unknown, string, never>; permissions: string[]; changelog: string;
     bytes: Buffer; sha256: string; signature: string; public_key: string; key_id: string; published_by: number; published_at: Stamp;

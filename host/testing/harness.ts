@@ -25,7 +25,7 @@ import { startOnePluginHost } from "../dev/one-plugin-host.ts";
 import type { HealthReport } from "../health.ts";
 import { Logger, type LogRecord } from "../logger.ts";
 import { loadManifest } from "../manifest/manifest.ts";
-import { createScratchDatabase, type ScratchDatabase } from "./scratch-database.ts";
+import { createScratchDatabase, dropStaleScratchDatabases, type ScratchDatabase } from "./scratch-database.ts";
 
 export type { LogRecord } from "../logger.ts";
 
@@ -97,6 +97,11 @@ export async function startHarness(options: HarnessOptions): Promise<Harness> {
   const serverUrl = given === "embedded" ? undefined : given;
   // The name first: a broken manifest fails here, before a database is made.
   const { manifest } = await loadManifest(folder);
+  if (serverUrl !== undefined) {
+    // What killed runs left behind goes first; cleaning up is a courtesy, never a reason to fail.
+    const stale = await dropStaleScratchDatabases(serverUrl).catch(() => []);
+    if (stale.length > 0) logger.info("harness: dropped scratch databases of runs that ended without stop()", { databases: stale });
+  }
   const scratch: ScratchDatabase | undefined = serverUrl === undefined ? undefined : await createScratchDatabase(serverUrl, [manifest.name]);
   let running;
   try {

@@ -8,6 +8,8 @@ import { join } from "node:path";
 import pg from "pg";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
+import { changelogOf } from "../../host/packages/changelog.ts";
+import { openPackage, packFolder } from "../../host/packages/package.ts";
 import { corral } from "../helpers/corral-cli.ts";
 import { requireDatabaseUrl } from "../helpers/database.ts";
 
@@ -34,6 +36,9 @@ test("a created plugin's deno and node tests pass, and both fail when its handle
     const created = await corral(["create", NAME, "--dir", dir, "--json"], dirs);
     assert.is(created.code, 0, created.stderr);
     assert.ok(JSON.parse(created.stdout).files.includes("test/integration.mjs"));
+    // The changelog reaches a registry as a publish reads it: from inside the packed package.
+    const { bytes } = await packFolder(dir);
+    assert.match(changelogOf(openPackage(bytes).files, "0.1.0"), /^- First version, made by `npx corral create`/);
     const before = await leftovers();
 
     const passed = await corral(["test", dir, "--json"], dirs);

@@ -32,6 +32,8 @@ export interface CliOptions {
   readonly env?: Record<string, string>;
   /** Run `npx --offline corral` instead of `node --import tsx host/cli/main.ts`. */
   readonly npx?: boolean;
+  /** Written to the CLI's stdin, then closed (stdin is closed at once without it). */
+  readonly stdin?: string;
 }
 
 /** Starts `corral ...args` in the project folder. */
@@ -49,8 +51,9 @@ export function startCorral(args: readonly string[], options: CliOptions): CliRu
       DATABASE_URL: requireDatabaseUrl("corral CLI"),
       ...options.env,
     },
-    stdio: ["ignore", "pipe", "pipe"],
+    stdio: [options.stdin === undefined ? "ignore" : "pipe", "pipe", "pipe"],
   });
+  if (options.stdin !== undefined) child.stdin!.end(options.stdin);
   const output = { stdout: "", stderr: "" };
   child.stdout!.on("data", (chunk: Buffer) => (output.stdout += chunk.toString()));
   child.stderr!.on("data", (chunk: Buffer) => (output.stderr += chunk.toString()));
