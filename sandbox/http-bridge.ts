@@ -19,7 +19,8 @@ export const FALLBACK_HOST = "plugin.local";
 const USABLE_HOST = /^(?:[A-Za-z0-9._-]+|\[[0-9A-Fa-f:.]+\])(?::[0-9]{1,5})?$/;
 
 /**
- * Builds `http://<host header or plugin.local><url>` with the frame's method, headers and body
+ * Builds `http://<host header or plugin.local><url>` (`https:` when the host's request context
+ * says `secure`) with the frame's method, headers and body
  * (none for GET and HEAD, nor when it is empty). Headers go to `Request` as pairs: built from a
  * `Headers` object instead it costs three times as much (codec_bench.ts). Throws a `TypeError`
  * naming the problem when the frame cannot make a valid request (url not starting with "/", a
@@ -60,8 +61,8 @@ export function toRequestAndContext(frame: RequestMessage): { request: Request; 
     ? null
     // A view into the buffer of this one frame, which the frame reader hands over and never reuses.
     : frame.body as Uint8Array<ArrayBuffer>;
-  return {
-    request: new Request(`http://${origin}${frame.url}`, { method, headers, body }),
-    context: decodeRequestContext(contextValue, frame.remoteAddress),
-  };
+  const context = decodeRequestContext(contextValue, frame.remoteAddress);
+  // The host decided the scheme (a TLS socket, or a trusted proxy's X-Forwarded-Proto).
+  const scheme = context.secure === true ? "https" : "http";
+  return { request: new Request(`${scheme}://${origin}${frame.url}`, { method, headers, body }), context };
 }

@@ -44,6 +44,18 @@ Deno.test("bridge: the frame's remoteAddress is the context's clientAddress, wit
   strictEqual(toRequestAndContext(frame({ remoteAddress: "" })).context.clientAddress, "");
 });
 
+Deno.test("bridge: the URL is https: exactly when the host's context says secure", () => {
+  const withContext = (context: string) => toRequestAndContext(frame({ headers: `host\nexample.com\ncorral-context\n${context}\n` }));
+  const secure = withContext('{"requestId":"r1","csrfToken":"","locals":{},"secure":true}');
+  deepStrictEqual([secure.request.url, secure.context.secure], ["https://example.com/", true]);
+  for (const context of ['{"requestId":"r1","csrfToken":"","locals":{}}', '{"secure":"true"}', '{"secure":1}', "not json"]) {
+    const plain = withContext(context);
+    deepStrictEqual([plain.request.url, plain.context.secure], ["http://example.com/", false], context);
+  }
+  // A client's own x-forwarded-proto is just a header: only the host's context decides.
+  strictEqual(toRequest(frame({ headers: "x-forwarded-proto\nhttps\n" })).url, "http://plugin.local/");
+});
+
 Deno.test("bridge: GET and HEAD never carry a body; an empty body is no body", () => {
   for (const method of ["GET", "HEAD"]) {
     strictEqual(toRequest(frame({ method, body: new Uint8Array(3) })).body, null);

@@ -34,10 +34,17 @@ export interface RequestContext {
    * it here ("" when unknown).
    */
   readonly clientAddress?: string;
+  /**
+   * Whether the client reached the host over TLS: the host's own socket is TLS, or a proxy the
+   * host policy trusts said `X-Forwarded-Proto: https`. A client's own header never counts. The
+   * host writes it only when true; the plugin's runner reads it as a boolean and builds the
+   * request URL with `https:` when it is set.
+   */
+  readonly secure?: boolean;
 }
 
 /** A context with no values, for requests that did not come through the host (tests). */
-export const EMPTY_CONTEXT: RequestContext = Object.freeze({ requestId: "", csrfToken: "", locals: Object.freeze({}), clientAddress: "" });
+export const EMPTY_CONTEXT: RequestContext = Object.freeze({ requestId: "", csrfToken: "", locals: Object.freeze({}), clientAddress: "", secure: false });
 
 /** The header value for `context`: JSON, which never holds a raw line break. */
 export function encodeRequestContext(context: RequestContext): string {
@@ -68,6 +75,7 @@ export function decodeRequestContext(value: string | null | undefined, clientAdd
     ...(typeof raw.traceparent === "string" ? { traceparent: raw.traceparent } : {}),
     ...(typeof raw.tracestate === "string" ? { tracestate: raw.tracestate } : {}),
     clientAddress,
+    secure: raw.secure === true,
   });
 }
 

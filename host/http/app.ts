@@ -156,7 +156,7 @@ export function createApp(deps: AppDependencies): Hono<{ Bindings: HostBindings 
       return RESPONSE_ALREADY_SENT;
     }
     let headAnswer: Response | undefined;
-    const ids = { requestId: exchange.context.requestId, csrfToken: exchange.context.csrfToken, clientAddress: exchange.clientAddress };
+    const ids = exchange.hookIds;
     await hooked.run(incoming, outgoing, ids, async (context, beforeAnswer) => {
       const refusal = roles.checkStatic(name, path, context.locals);
       if (refusal !== undefined) return refuseAccess(env, name, refusal, beforeAnswer);
@@ -185,7 +185,7 @@ export function createApp(deps: AppDependencies): Hono<{ Bindings: HostBindings 
         if (refusal !== undefined) await refuseAccess(c.env, name, refusal);
         else await forward(name, incoming, outgoing, deps.lookup, deps.log, exchange.context, errorPage, undefined, exchange);
       } else {
-        const ids = { requestId: exchange.context.requestId, csrfToken: exchange.context.csrfToken, clientAddress: exchange.clientAddress };
+        const ids = exchange.hookIds;
         await hooked.run(incoming, outgoing, ids, (context, beforeAnswer) => {
           const refusal = guarded ? deps.routeRoles!.check(name, path, context.locals) : undefined;
           if (refusal !== undefined) return refuseAccess(c.env, name, refusal, beforeAnswer);
@@ -212,7 +212,7 @@ export function createApp(deps: AppDependencies): Hono<{ Bindings: HostBindings 
     if (hooked === undefined) return sendPage(c.env, error);
     const { incoming, outgoing } = c.env;
     const { exchange } = c.env;
-    const ids = { requestId: exchange.context.requestId, csrfToken: exchange.context.csrfToken, clientAddress: exchange.clientAddress };
+    const ids = exchange.hookIds;
     await hooked.run(incoming, outgoing, ids, (_context, beforeAnswer) => writeErrorAnswer(outgoing, error, beforeAnswer));
     return RESPONSE_ALREADY_SENT;
   });

@@ -1,20 +1,15 @@
 /**
  * The session cookie: `HttpOnly` (no script reads it), `SameSite=Lax` (not sent on cross-site
  * posts), `Path=/` (every plugin's requests carry it to the hook), and `Secure` when the
- * request came over TLS. The host serves plain HTTP and the plugin sees an `http:` URL; a TLS
- * proxy in front says `x-forwarded-proto: https`. Trusting that header only decides whether to
- * add `Secure`, which a lying client could only use against itself.
+ * request came over TLS as the host decides it (`c.env.request.secure`: its own TLS, or a proxy
+ * its policy trusts saying `X-Forwarded-Proto: https`). The plugin never reads that header: a
+ * client could write it, and whether a session cookie may travel over plain HTTP is not the
+ * client's to choose.
  *
  * @module
  */
 
 export const SESSION_COOKIE = "corral_session";
-
-/** Whether the client reached us over TLS: the request URL, or the proxy's `x-forwarded-proto`. */
-export function cameOverTls(url: string, forwardedProto: string | undefined): boolean {
-  if (new URL(url).protocol === "https:") return true;
-  return forwardedProto?.split(",")[0]?.trim().toLowerCase() === "https";
-}
 
 /** `Set-Cookie` for a new session of `maxAgeSeconds`. */
 export function sessionCookie(token: string, maxAgeSeconds: number, secure: boolean): string {

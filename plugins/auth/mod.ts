@@ -16,7 +16,7 @@
 import { definePlugin, type GlobalRequest, type PluginContext, type PluginEnv } from "@corral/sdk";
 import { Hono } from "hono";
 import type { Context } from "hono";
-import { cameOverTls, clearedCookie, readCookie, SESSION_COOKIE, sessionCookie } from "./cookies.ts";
+import { clearedCookie, readCookie, SESSION_COOKIE, sessionCookie } from "./cookies.ts";
 import { migrations } from "./migrations.ts";
 import { homePage, loginPage, resetPage, signupPage } from "./pages.ts";
 import type { Database } from "./schema.ts";
@@ -56,7 +56,8 @@ async function fields(c: Context<Env>): Promise<Record<string, string>> {
 }
 
 const wantsJson = (c: Context<Env>) => (c.req.header("content-type") ?? "").includes("application/json");
-const secure = (c: Context<Env>) => cameOverTls(c.req.url, c.req.header("x-forwarded-proto"));
+// Over TLS as the host decides it (its own TLS, or a trusted proxy's X-Forwarded-Proto), never a client's header.
+const secure = (c: Context<Env>) => c.env.request.secure;
 
 app.get("/", async (c) => {
   const identity = await cookieIdentity(c);

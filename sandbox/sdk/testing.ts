@@ -133,7 +133,9 @@ export interface CommandResult {
 export interface TestPlugin extends AsyncDisposable, EventsTestHelpers {
   /**
    * Sends a request to the plugin's app, as the runner does: a path such as `"/notes?limit=5"`
-   * becomes `http://plugin.local/notes?limit=5`; the response body is read in full first.
+   * becomes `http://plugin.local/notes?limit=5`; the response body is read in full first. A full
+   * `https:` URL (`"https://plugin.local/login"`) is a request the host judged secure:
+   * `c.env.request.secure` is then true.
    */
   fetch(pathOrRequest: string | Request, init?: TestRequestInit): Promise<Response>;
   /** Runs the plugin's `globalHooks` as the host would, through JSON: see {@linkcode TestGlobalHooks}. */
@@ -219,10 +221,12 @@ export async function testPlugin<DB>(
       const request = toRequest(pathOrRequest, init === undefined ? undefined : requestInit);
       const url = new URL(request.url);
       const what = `plugin "${name}" answering ${request.method} ${url.pathname}`;
-      const context: RequestContext = locals === undefined && requestId === undefined && csrfToken === undefined && clientAddress === undefined
+      // `c.env.request.secure` follows the URL, as the host's runner makes them agree.
+      const secure = url.protocol === "https:";
+      const context: RequestContext = locals === undefined && requestId === undefined && csrfToken === undefined && clientAddress === undefined && !secure
         ? EMPTY_CONTEXT
         // Through JSON, as from the host.
-        : { requestId: requestId ?? "", csrfToken: csrfToken ?? "", locals: JSON.parse(JSON.stringify(locals ?? {})), clientAddress: clientAddress ?? "" };
+        : { requestId: requestId ?? "", csrfToken: csrfToken ?? "", locals: JSON.parse(JSON.stringify(locals ?? {})), clientAddress: clientAddress ?? "", secure };
       const buffered = await bufferResponse(await plugin.fetch(request, context), maxBodyBytes, what);
       if (buffered.tooLarge) plugin.context.log.warn(`${what}: response body over ${maxBodyBytes} bytes, sent 502`);
       return new Response(nullBodyStatus(buffered.status) ? null : buffered.body, buffered);

@@ -141,6 +141,13 @@ export interface RequestInfo {
    * `X-Forwarded-For`. Never read that header yourself: any client can write it.
    */
   readonly clientAddress: string;
+  /**
+   * Whether the client reached the host over TLS (`https`), as the host decides it: the host's
+   * own socket is TLS, or a proxy the host policy trusts (`http.trustedProxies`) says
+   * `X-Forwarded-Proto: https`. `c.req.url` then starts with `https:` too. Use it for a cookie's
+   * `Secure` flag; never read `X-Forwarded-Proto` yourself: any client can write it.
+   */
+  readonly secure: boolean;
 }
 
 /**

@@ -32,7 +32,7 @@ http("a request without an id gets a new one, echoed to the client and handed to
   const id = res.headers["x-request-id"] as string;
   assert.match(id, UUID);
   const seen = json<Seen>(res);
-  assert.equal(JSON.parse(seen.context!), { requestId: id, csrfToken: JSON.parse(seen.context!).csrfToken, locals: {}, clientAddress: "127.0.0.1" });
+  assert.equal(JSON.parse(seen.context!), { requestId: id, csrfToken: JSON.parse(seen.context!).csrfToken, locals: {}, clientAddress: "127.0.0.1", secure: false });
   assert.match(JSON.parse(seen.context!).csrfToken, /^[A-Za-z0-9_-]{43}$/);
   const again = await send(probe(t, "/context"));
   assert.is.not(again.headers["x-request-id"], id, "every request gets its own id");

@@ -93,16 +93,27 @@ export function withoutIpv4Mapping(address: string): string {
  * ```
  */
 export function clientAddressOf(peer: string, forwardedFor: string | undefined, proxies: TrustedProxies): string {
-  let address = withoutIpv4Mapping(peer);
+  const address = withoutIpv4Mapping(peer);
   if (forwardedFor === undefined || !proxies.has(address)) return address;
   const entries = forwardedFor.split(",");
-  for (let i = entries.length - 1; i >= 0; i--) {
-    const entry = entries[i]!.trim();
-    const kind = proxies.kind(entry);
-    if (kind === Kind.Invalid) break;
-    address = withoutIpv4Mapping(entry);
-    if (kind === Kind.Untrusted) break;
-  }
-  return address;
+  const hops = forwardedHops(entries, proxies);
+  return hops === 0 ? address : withoutIpv4Mapping(entries[entries.length - hops]!.trim());
 }
 
+/**
+ * How many `X-Forwarded-For` entries (split on ","), counted from the right, lead to the client
+ * when the socket's peer is a trusted proxy: each trusted entry is another hop, the first
+ * untrusted one is the client (and counts), a malformed one stops the walk before it (the proxy
+ * that wrote it is then the client). 0 when the header names no one. The same walk places the
+ * client in `X-Forwarded-Proto` (request-scheme.ts).
+ */
+export function forwardedHops(entries: readonly string[], proxies: TrustedProxies): number {
+  let hops = 0;
+  for (let i = entries.length - 1; i >= 0; i--) {
+    const kind = proxies.kind(entries[i]!.trim());
+    if (kind === Kind.Invalid) break;
+    hops++;
+    if (kind === Kind.Untrusted) break;
+  }
+  return hops;
+}

@@ -9,6 +9,7 @@ import type { Socket } from "node:net";
 import type { RequestContext } from "../../../schemas/request-context.ts";
 import { pathOf } from "./access-log.ts";
 import { clientAddressOf, type TrustedProxies } from "./client-address.ts";
+import { requestIsSecure } from "./request-scheme.ts";
 import type { AccessLog, AccessRecord } from "./access-log.ts";
 import { isCacheableRequest } from "./cache-rules.ts";
 import { crossSiteReason, csrfRefusal, csrfTokenFromCookies, csrfTokenFromForm, csrfTokenFromHeader, needsCsrfCheck, newCsrfToken, tokensMatch } from "./csrf.ts";
@@ -68,6 +69,7 @@ export class Exchange {
   #csrfToken: string | undefined = undefined;
   #context: RequestContext | undefined = undefined;
   #clientAddress: string | undefined = undefined;
+  #secure: boolean | undefined = undefined;
 
   constructor(incoming: IncomingMessage, outgoing: ServerResponse, parts: MiddlewareParts) {
     this.#startedAt = performance.now();
@@ -113,9 +115,38 @@ export class Exchange {
     return this.#clientAddress;
   }
 
+  /**
+   * Whether the client reached us over TLS: a TLS socket, or a trusted proxy's
+   * `X-Forwarded-Proto: https` (request-scheme.ts). The plugin sees it as `c.env.request.secure`
+   * and as the scheme of its request URL.
+   */
+  get secure(): boolean {
+    if (this.#secure === undefined) {
+      const encrypted = (this.#socket as { encrypted?: boolean }).encrypted === true;
+      const proxies = this.parts.trustedProxies;
+      if (proxies.empty) {
+        this.#secure = encrypted;
+      } else {
+        const { headers } = this.incoming;
+        const joined = (value: string | string[] | undefined) => Array.isArray(value) ? value.join(",") : value;
+        this.#secure = requestIsSecure(this.#socket.remoteAddress ?? "", encrypted, joined(headers["x-forwarded-for"]), joined(headers["x-forwarded-proto"]), proxies);
+      }
+    }
+    return this.#secure;
+  }
+
+  /** What the global hooks are given besides the headers: the context's ids and who sent the request. */
+  get hookIds(): { requestId: string; csrfToken: string; clientAddress: string; secure?: true } {
+    const { requestId, csrfToken } = this.context;
+    return this.secure ? { requestId, csrfToken, clientAddress: this.clientAddress, secure: true } : { requestId, csrfToken, clientAddress: this.clientAddress };
+  }
+
   /** What the plugin is told about this request (the `corral-context` header). */
   get context(): RequestContext {
-    return this.#context ??= { requestId: this.requestId, csrfToken: this.csrfToken, locals: NO_LOCALS };
+    // `secure` only when true: the JSON stays as it was for plain HTTP.
+    return this.#context ??= this.secure
+      ? { requestId: this.requestId, csrfToken: this.csrfToken, locals: NO_LOCALS, secure: true }
+      : { requestId: this.requestId, csrfToken: this.csrfToken, locals: NO_LOCALS };
   }
 
   /** A fresh cached answer for this request from `plugin`, or undefined (then the cache may store the plugin's). */

@@ -43,9 +43,9 @@ export interface HttpPolicy {
   readonly compression: CompressionPolicy;
   readonly responseCache: ResponseCachePolicy;
   /**
-   * Proxies whose `X-Forwarded-For` the host believes (IP addresses and CIDR ranges). Empty by
-   * default: the client's address is the socket's peer, and the header is ignored (see
-   * client-address.ts).
+   * Proxies whose `X-Forwarded-For` and `X-Forwarded-Proto` the host believes (IP addresses and
+   * CIDR ranges). Empty by default: the client's address is the socket's peer, its scheme the
+   * socket's, and the headers are ignored (see client-address.ts, request-scheme.ts).
    */
   readonly trustedProxies: readonly string[];
 }
@@ -166,7 +166,7 @@ export const HTTP_POLICY_SCHEMA = {
       },
     },
     trustedProxies: {
-      description: "Proxies whose X-Forwarded-For header gives the client's address (c.env.request.clientAddress); none by default.",
+      description: "Proxies whose X-Forwarded-For and X-Forwarded-Proto headers give the client's address and scheme (c.env.request.clientAddress, c.env.request.secure); none by default.",
       type: "array", uniqueItems: true, [EXPECTED_KEYWORD]: "an array of IP addresses or CIDR ranges like \"10.0.0.0/8\"",
       items: {
         type: "string",

@@ -62,7 +62,7 @@ export function withLocalHooks(app: PluginApp, hooks: RequestHooks<PluginContext
 
   return async (raw, requestContext) => {
     const locals: Record<string, unknown> = { ...requestContext.locals };
-    const info = Object.freeze({ requestId: requestContext.requestId, csrfToken: requestContext.csrfToken, locals, clientAddress: requestContext.clientAddress ?? "" });
+    const info = Object.freeze({ requestId: requestContext.requestId, csrfToken: requestContext.csrfToken, locals, clientAddress: requestContext.clientAddress ?? "", secure: requestContext.secure === true });
     const env = Object.create(context, { request: { value: info, enumerable: true } }) as PluginContext;
     const request = new HookedRequest(raw, env, locals);
     requests.set(env, request);

@@ -251,7 +251,9 @@ Deno.test("testPlugin: fetch's locals, requestId, csrfToken and clientAddress re
   for (const hooks of [undefined, { beforeRequest: () => {} }]) {
     await using running = await testPlugin(definePlugin({ app, hooks }));
     const response = await running.fetch("/request", { locals: { user: "ada" }, requestId: "r-1", csrfToken: "t-1", clientAddress: "203.0.113.7" });
-    deepStrictEqual(await response.json(), { requestId: "r-1", csrfToken: "t-1", locals: { user: "ada" }, clientAddress: "203.0.113.7" });
-    deepStrictEqual(await (await running.fetch("/request")).json(), { requestId: "", csrfToken: "", locals: {}, clientAddress: "" });
+    deepStrictEqual(await response.json(), { requestId: "r-1", csrfToken: "t-1", locals: { user: "ada" }, clientAddress: "203.0.113.7", secure: false });
+    deepStrictEqual(await (await running.fetch("/request")).json(), { requestId: "", csrfToken: "", locals: {}, clientAddress: "", secure: false });
+    // An https: URL is a request the host judged secure, as the runner builds it from the host's decision.
+    strictEqual((await (await running.fetch("https://plugin.local/request")).json()).secure, true);
   }
 });
