@@ -98,4 +98,17 @@ scheme("auth: signing out clears the cookie with the same Secure flag", async ({
   assert.not.match(String(plainOut.headers["set-cookie"]), /Secure/);
 });
 
+scheme("the host's CSRF cookie is Secure when the request came over https, whatever secureCookie says", async ({ t }) => {
+  const csrfCookie = async (from: string, headers: Record<string, string>) => {
+    const res = await send(`${t.url}/plugins/s2-scheme/page`, { localAddress: from, headers });
+    assert.is(res.status, 200, res.text);
+    const cookie = [res.headers["set-cookie"] ?? []].flat().find((line) => line.startsWith("corral_csrf="));
+    assert.ok(cookie !== undefined, `no CSRF cookie in ${JSON.stringify(res.headers["set-cookie"])}`);
+    return cookie;
+  };
+  assert.match(await csrfCookie(PROXY, { ...https, "x-forwarded-for": "198.51.100.41" }), /; Secure$/, "through a TLS proxy");
+  assert.not.match(await csrfCookie(CLIENT, {}), /Secure/, "plain HTTP");
+  assert.not.match(await csrfCookie(CLIENT, https), /Secure/, "a client saying https itself");
+});
+
 scheme.run();

@@ -125,7 +125,8 @@ export async function sendPluginResponse(exchange: Exchange, status: number, hea
   out.push(REQUEST_ID_HEADER, exchange.requestId);
   parts.secureHeaders.appendTo(out, info.own);
   if (exchange.csrfCookieDue && info.contentType !== undefined && info.contentType.startsWith("text/html")) {
-    out.push("set-cookie", csrfCookie(exchange.csrfToken, parts.policy.csrf.secureCookie));
+    // Secure when this request came over https (TLS, or a trusted proxy said so), or always when the policy asks.
+    out.push("set-cookie", csrfCookie(exchange.csrfToken, parts.policy.csrf.secureCookie || exchange.secure));
   }
   out.push("content-length", String(payload.byteLength));
   // Stored only once Node took its headers: an answer that cannot be sent is not kept either.
