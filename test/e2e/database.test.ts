@@ -46,6 +46,13 @@ async function adminApi(t: TestHost, method: string, path: string): Promise<{ st
   return { status: res.status, json: await res.json() };
 }
 
+database("a first start migrates without a failed statement: /health counts no database error", async ({ t }) => {
+  const health = await (await fetch(`${t.url}/health`)).json() as { plugins: Array<{ name: string; database?: { queries: number; errors: number } }> };
+  const notes = health.plugins.find((p) => p.name === "notes")?.database;
+  assert.ok(notes !== undefined && notes.queries > 0, `notes ran its migrations: ${JSON.stringify(notes)}`);
+  assert.is(notes.errors, 0, "no statement failed on the way (e.g. reading a migration table that is not there yet)");
+});
+
 database("notes: create, read, list with paging, update and delete through HTTP", async ({ t, admin }) => {
   const created: Note[] = [];
   for (const title of ["first", "second", "third"]) {
