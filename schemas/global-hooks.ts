@@ -39,6 +39,11 @@ export interface HookRequest {
    * `c.env.request.clientAddress`).
    */
   readonly remoteAddress: string;
+  /**
+   * Whether the request came over HTTPS as the host decides it: a TLS socket, or a proxy the host
+   * policy trusts saying so in `X-Forwarded-Proto` (the same value as `c.env.request.secure`).
+   */
+  readonly secure: boolean;
   /** The request's id ("" when the host assigns none). */
   readonly requestId: string;
   /** The plugin the request is for, or null when the host answers it itself. */

@@ -136,7 +136,7 @@ export class HookedRequest {
   async run(incoming: IncomingMessage, outgoing: ServerResponse, ids: HookedRequestIds, sendOn: SendOn): Promise<void> {
     const started = performance.now();
     const { clientAddress, ...contextIds } = ids;
-    const request = requestSummary(incoming, this.#path, this.#target, ids.requestId, clientAddress);
+    const request = requestSummary(incoming, this.#path, this.#target, ids.requestId, clientAddress, ids.secure === true);
     let outcome: Answer | undefined;
     const beforeAnswer: BeforeAnswer = async (answer) => {
       outcome = answer;

@@ -14,10 +14,11 @@ const NOT_SHOWN: ReadonlySet<string> = new Set([
 
 /**
  * The summary of `incoming` for a request to `path` (the path the host routed on) answered by
- * `target` (null: the host), sent by `clientAddress` (the host's reading of it, see
- * host/http/middleware/client-address.ts). `locals` starts empty; the hooks fill it.
+ * `target` (null: the host), sent by `clientAddress` over HTTPS or not (`secure`), both as the host
+ * reads them (host/http/middleware/client-address.ts, request-scheme.ts). `locals` starts empty;
+ * the hooks fill it.
  */
-export function requestSummary(incoming: IncomingMessage, path: string, target: string | null, requestId: string, clientAddress: string): HookRequest {
+export function requestSummary(incoming: IncomingMessage, path: string, target: string | null, requestId: string, clientAddress: string, secure: boolean): HookRequest {
   const url = incoming.url ?? "/";
   const queryAt = url.indexOf("?");
   const headers: Record<string, string> = {};
@@ -32,6 +33,7 @@ export function requestSummary(incoming: IncomingMessage, path: string, target: 
     query: queryAt < 0 ? "" : url.slice(queryAt + 1),
     headers,
     remoteAddress: clientAddress,
+    secure,
     requestId,
     target,
     locals: {},

@@ -64,6 +64,16 @@ addresses("behind a trusted proxy the client is the last address no trusted prox
   assert.is((await whoami(t, PROXY)).hookSaw, PROXY);
 });
 
+addresses("global hooks are told the request's scheme as the handler is: https only from a trusted proxy", async ({ t }) => {
+  const scheme = async (from: string, headers: Record<string, string>) => {
+    const res = await send(`${t.url}/plugins/sd-whoami/scheme`, { localAddress: from, headers });
+    assert.is(res.status, 200, res.text);
+    return JSON.parse(res.text) as { secure: boolean; hookSawSecure: boolean };
+  };
+  assert.equal(await scheme(PROXY, { "x-forwarded-proto": "https", "x-forwarded-for": "198.51.100.1" }), { secure: true, hookSawSecure: true });
+  assert.equal(await scheme("127.0.0.2", { "x-forwarded-proto": "https" }), { secure: false, hookSawSecure: false });
+});
+
 addresses("auth: one address failing on many names is refused, even with a right password; others are not", async ({ t }) => {
   assert.is((await send(`${t.url}/plugins/auth/signup`, {
     method: "POST", localAddress: "127.0.0.20", headers: { "content-type": "application/json" }, body: JSON.stringify({ name: "sd-ada", password: PASSWORD }),

@@ -56,7 +56,7 @@ test("checkLocals refuses what JSON cannot carry", () => {
 });
 
 test("afterRequest and teardownRequest requests lose cookie and authorization only", () => {
-  const request = { method: "GET", path: "/", query: "", remoteAddress: "", requestId: "", target: null, locals: {},
+  const request = { method: "GET", path: "/", query: "", remoteAddress: "", secure: false, requestId: "", target: null, locals: {},
     headers: { cookie: "s=1", authorization: "Bearer t", accept: "*/*" } };
   assert.equal(withoutCredentials(request).headers, { accept: "*/*" });
   assert.equal(request.headers.cookie, "s=1");

@@ -92,6 +92,7 @@ export function globalRequest(summary: HookRequest): GlobalRequest {
     query: String(summary.query ?? ""),
     headers,
     remoteAddress: String(summary.remoteAddress ?? ""),
+    secure: summary.secure === true,
     requestId: String(summary.requestId ?? ""),
     target: typeof summary.target === "string" ? summary.target : null,
     locals: Object.freeze({ ...(summary.locals ?? {}) }),

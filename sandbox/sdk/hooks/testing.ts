@@ -19,7 +19,7 @@ import type { StartedPlugin } from "../_internal.ts";
 
 /**
  * The request a test hands a global hook; every field is optional. Defaults: `GET /`, no query,
- * no headers, `remoteAddress` "127.0.0.1", `requestId` "test-request", `target` "other-plugin",
+ * no headers, `remoteAddress` "127.0.0.1", `secure` false, `requestId` "test-request", `target` "other-plugin",
  * no locals.
  *
  * @example
@@ -93,6 +93,7 @@ function summary(request: TestHookRequest): HookRequest {
     query: request.query ?? "",
     headers,
     remoteAddress: request.remoteAddress ?? "127.0.0.1",
+    secure: request.secure ?? false,
     requestId: request.requestId ?? "test-request",
     target: request.target === undefined ? "other-plugin" : request.target,
     locals: request.locals ?? {},
