@@ -1,6 +1,7 @@
 /** `corral debug <plugin>`: turns a plugin's V8 inspector on (or off) on a running host. */
 import type { CliCommand, CliContext } from "./cli.ts";
-import { ExitCode, optionValue, UsageError } from "./cli.ts";
+import { ExitCode, UsageError } from "./cli.ts";
+import { parseCommandArgs } from "./options.ts";
 import { adminFetch, adminTarget, describeFailure } from "./admin-client.ts";
 
 const HELP = `Usage: npx corral debug <plugin> [--off] [--host URL]
@@ -27,22 +28,15 @@ export const debug: CliCommand = {
   summary: "start (or --off: stop) a plugin's V8 inspector on a running host",
   help: HELP,
   async run(args: readonly string[], context: CliContext): Promise<number> {
-    let plugin: string | undefined;
-    let off = false;
-    let host: string | undefined;
-    for (let i = 0; i < args.length;) {
-      const arg = args[i]!;
-      if (arg === "-h" || arg === "--help") {
-        context.stdout.write(HELP);
-        return ExitCode.OK;
-      }
-      if (arg === "--off") (off = true, i++);
-      else if (arg === "--host" || arg.startsWith("--host=")) ({ value: host, next: i } = optionValue(args, i, "--host"));
-      else if (arg.startsWith("-")) throw new UsageError(`unknown option ${JSON.stringify(arg)} for "corral debug"`);
-      else if (plugin === undefined) (plugin = arg, i++);
-      else throw new UsageError(`"corral debug" takes one plugin name, got ${JSON.stringify(arg)} as well`);
+    const { values, positionals } = parseCommandArgs("debug", args, { off: { type: "boolean" }, host: { type: "string" } });
+    if (values.help) {
+      context.stdout.write(HELP);
+      return ExitCode.OK;
     }
+    const [plugin, extra] = positionals;
     if (plugin === undefined) throw new UsageError("missing <plugin>, e.g. corral debug notes");
+    if (extra !== undefined) throw new UsageError(`"corral debug" takes one plugin name, got ${JSON.stringify(extra)} as well`);
+    const { off = false, host } = values;
     const target = await adminTarget(context, host);
     const response = await adminFetch(target, off ? "DELETE" : "POST", `/plugins/${encodeURIComponent(plugin)}/debug`, context.signal);
     if (!response.ok) {

@@ -2,7 +2,8 @@
 import { writeFile } from "node:fs/promises";
 import { resolve } from "node:path";
 import type { CliCommand, CliContext } from "./cli.ts";
-import { ExitCode, optionValue, UsageError } from "./cli.ts";
+import { ExitCode, UsageError } from "./cli.ts";
+import { parseCommandArgs } from "./options.ts";
 import { adminFetch, adminTarget, describeFailure } from "./admin-client.ts";
 
 const HELP = `Usage: npx corral profile <plugin> [--seconds N] [--out file] [--host URL]
@@ -29,24 +30,17 @@ export const profile: CliCommand = {
   summary: "take a CPU profile of a plugin on a running host",
   help: HELP,
   async run(args: readonly string[], context: CliContext): Promise<number> {
-    let plugin: string | undefined;
-    let seconds = "5";
-    let out: string | undefined;
-    let host: string | undefined;
-    for (let i = 0; i < args.length;) {
-      const arg = args[i]!;
-      if (arg === "-h" || arg === "--help") {
-        context.stdout.write(HELP);
-        return ExitCode.OK;
-      }
-      if (arg === "--seconds" || arg.startsWith("--seconds=")) ({ value: seconds, next: i } = optionValue(args, i, "--seconds"));
-      else if (arg === "--out" || arg.startsWith("--out=")) ({ value: out, next: i } = optionValue(args, i, "--out"));
-      else if (arg === "--host" || arg.startsWith("--host=")) ({ value: host, next: i } = optionValue(args, i, "--host"));
-      else if (arg.startsWith("-")) throw new UsageError(`unknown option ${JSON.stringify(arg)} for "corral profile"`);
-      else if (plugin === undefined) (plugin = arg, i++);
-      else throw new UsageError(`"corral profile" takes one plugin name, got ${JSON.stringify(arg)} as well`);
+    const { values, positionals } = parseCommandArgs("profile", args, {
+      seconds: { type: "string", default: "5" }, out: { type: "string" }, host: { type: "string" },
+    });
+    if (values.help) {
+      context.stdout.write(HELP);
+      return ExitCode.OK;
     }
+    const [plugin, extra] = positionals;
     if (plugin === undefined) throw new UsageError("missing <plugin>, e.g. corral profile notes --seconds 10");
+    if (extra !== undefined) throw new UsageError(`"corral profile" takes one plugin name, got ${JSON.stringify(extra)} as well`);
+    const { seconds, out, host } = values;
     const number = Number(seconds);
     if (!Number.isFinite(number) || number < 0.1 || number > 300) {
       throw new UsageError(`--seconds must be a number from 0.1 to 300, got ${JSON.stringify(seconds)}`);
