@@ -17,6 +17,7 @@ import {
   shapeProblem,
   streamOf,
 } from "./frames.ts";
+import { numberOption, scriptArgs } from "../script-args.ts";
 
 const HELP = `Usage: npm run fuzz -- [--seconds N] [--seed N] [--batch N]
 
@@ -26,24 +27,10 @@ seeds --seed, --seed+1, ... (default: from the clock). Fails with the seed and t
 when the reader throws anything but a refusal, passes a frame over the cap, holds more than the
 cap, decodes a badly typed message, or the fast response decoder disagrees with capnp-ts.`;
 
-const args = process.argv.slice(2);
-if (args.includes("--help") || args.includes("-h")) {
-  console.log(HELP);
-  process.exit(0);
-}
-function option(name: string, fallback: number): number {
-  const at = args.indexOf(`--${name}`);
-  if (at < 0) return fallback;
-  const value = Number(args[at + 1]);
-  if (!Number.isFinite(value) || value <= 0) {
-    console.error(`--${name} needs a positive number, got ${JSON.stringify(args[at + 1])}\n\n${HELP}`);
-    process.exit(2);
-  }
-  return value;
-}
-const seconds = option("seconds", 60);
-const batch = option("batch", 20_000);
-let seed = option("seed", Date.now() % 2 ** 31);
+const args = scriptArgs(HELP);
+const seconds = numberOption(args, HELP, "seconds", 60, "positive");
+const batch = numberOption(args, HELP, "batch", 20_000, "positive");
+let seed = numberOption(args, HELP, "seed", Date.now() % 2 ** 31, "positive");
 
 const seeds = seedFrames();
 const counts = { framing: 0, decoder: 0, decoded: 0, messages: 0 };

@@ -6,6 +6,7 @@
  */
 import { FIXTURES } from "../../test/helpers/host.ts";
 import { runFaultLoad } from "./fault-load.ts";
+import { numberOption, scriptArgs } from "../script-args.ts";
 
 const HELP = `Usage: npm run load:faults -- [--seconds N] [--connections N] [--kill-every-ms N]
 
@@ -14,21 +15,8 @@ real host, SIGKILLing a random plugin's deno process every ~N ms (default 300; 0
 Prints counts by outcome, kills, requests/s, the host's RSS samples and their slope (MiB per
 100k requests), and Deno processes left after shutdown. Needs DATABASE_URL.`;
 
-const args = process.argv.slice(2);
-if (args.includes("--help") || args.includes("-h")) {
-  console.log(HELP);
-  process.exit(0);
-}
-function option(name: string, fallback: number): number {
-  const at = args.indexOf(`--${name}`);
-  if (at < 0) return fallback;
-  const value = Number(args[at + 1]);
-  if (!Number.isFinite(value) || value < 0) {
-    console.error(`--${name} needs a number >= 0, got ${JSON.stringify(args[at + 1])}\n\n${HELP}`);
-    process.exit(2);
-  }
-  return value;
-}
+const args = scriptArgs(HELP);
+const option = (name: string, fallback: number) => numberOption(args, HELP, name, fallback, "non-negative");
 
 const report = await runFaultLoad({
   seconds: option("seconds", 120),
