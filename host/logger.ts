@@ -78,16 +78,40 @@ export class Logger {
 
   log(level: Level, message: string, fields?: Record<string, unknown>, time = new Date()): void {
     if (LEVEL_RANK[level] < this.#minRank) return;
-    const record: LogRecord = {
-      time: time.toISOString(),
-      level,
-      message,
-      ...(this.#plugin === undefined ? {} : { plugin: this.#plugin }),
-      ...(fields === undefined ? {} : { fields }),
-    };
-    this.#sink(this.#pretty ? formatPretty(record) : JSON.stringify(record), record);
+    const iso = isoTime(time);
+    const plugin = this.#plugin;
+    // One shape per combination, without spreads: the access log makes one record per request.
+    const record: LogRecord = plugin === undefined
+      ? (fields === undefined ? { time: iso, level, message } : { time: iso, level, message, fields })
+      : (fields === undefined ? { time: iso, level, message, plugin } : { time: iso, level, message, plugin, fields });
+    this.#sink(this.#pretty ? formatPretty(record) : jsonLine(record), record);
     for (const listener of this.#listeners) listener(record);
   }
+}
+
+let lastTimeMs = NaN;
+let lastIso = "";
+
+/** `time.toISOString()`, computed once per millisecond: at thousands of records a second most share one. */
+function isoTime(time: Date): string {
+  const ms = time.getTime();
+  if (ms !== lastTimeMs) {
+    lastTimeMs = ms;
+    lastIso = time.toISOString();
+  }
+  return lastIso;
+}
+
+/**
+ * `JSON.stringify(record)`, byte for byte, in parts: the time, level and plugin name need no
+ * escaping (an ISO date, a level name, a manifest name), so only the message and the fields go
+ * through the serializer.
+ */
+function jsonLine(record: LogRecord): string {
+  let line = `{"time":"${record.time}","level":"${record.level}","message":${JSON.stringify(record.message)}`;
+  if (record.plugin !== undefined) line += `,"plugin":${JSON.stringify(record.plugin)}`;
+  if (record.fields !== undefined) line += `,"fields":${JSON.stringify(record.fields)}`;
+  return line + "}";
 }
 
 function rankToLevel(rank: number): Level {
