@@ -15,6 +15,7 @@ import type { HealthReport, PluginReport } from "../health.ts";
 import type { AccessRecord } from "../http/middleware/access-log.ts";
 import type { QueryObserver } from "../db/query-observer.ts";
 import { pluginNumbers, type PluginNumbers } from "./plugin-usage.ts";
+import { TallyCounter, TallyHistogram, tallyKey } from "./tallies.ts";
 
 const METHODS: ReadonlySet<string> = new Set(["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]);
 /** Seconds: from a cached answer (~0.1 ms) to the longest request timeout. */
@@ -31,30 +32,31 @@ export class HostMetrics {
   /** The health report of the scrape in progress, read by every collect callback. */
   #snapshot: HealthReport | undefined;
 
-  readonly #requests: Counter<"plugin" | "method" | "status_class">;
-  readonly #duration: Histogram<"plugin" | "method">;
-  readonly #hostErrors: Counter<"plugin" | "code">;
-  readonly #bytesIn: Counter<"plugin">;
-  readonly #bytesOut: Counter<"plugin">;
+  // Updated once per request: plain tallies (tallies.ts), not prom-client's label hashing.
+  readonly #requests: TallyCounter;
+  readonly #duration: TallyHistogram;
+  readonly #hostErrors: TallyCounter;
+  readonly #bytesIn: TallyCounter;
+  readonly #bytesOut: TallyCounter;
   readonly #queryDuration: Histogram<"plugin" | "outcome">;
 
   constructor(health: () => HealthReport, options: { readonly processMetrics?: boolean } = {}) {
     this.#health = health;
     const registers = [this.registry];
-    this.#requests = new Counter({
+    this.#requests = new TallyCounter({
       name: "corral_http_requests_total", help: "Requests answered, by plugin (\"\" for the host's own routes), method and status class (none: the client left first).",
       labelNames: ["plugin", "method", "status_class"], registers,
     });
-    this.#duration = new Histogram({
+    this.#duration = new TallyHistogram({
       name: "corral_http_request_duration_seconds", help: "From a request's arrival to its response's last byte.",
       labelNames: ["plugin", "method"], buckets: REQUEST_BUCKETS, registers,
     });
-    this.#hostErrors = new Counter({
+    this.#hostErrors = new TallyCounter({
       name: "corral_http_host_errors_total", help: "Requests the host answered with one of its own errors, by CORRAL_E_... code (docs/errors.md).",
       labelNames: ["plugin", "code"], registers,
     });
-    this.#bytesIn = new Counter({ name: "corral_http_request_body_bytes_total", help: "Request body bytes received.", labelNames: ["plugin"], registers });
-    this.#bytesOut = new Counter({
+    this.#bytesIn = new TallyCounter({ name: "corral_http_request_body_bytes_total", help: "Request body bytes received.", labelNames: ["plugin"], registers });
+    this.#bytesOut = new TallyCounter({
       name: "corral_http_response_bytes_total", help: "Response bytes written to the connection (status line, headers, body after compression).",
       labelNames: ["plugin"], registers,
     });
@@ -70,11 +72,12 @@ export class HostMetrics {
   requestFinished(plugin: string | undefined, errorCode: string | undefined, record: AccessRecord): void {
     const name = plugin ?? HOST_ROUTES;
     const method = METHODS.has(record.method) ? record.method : "OTHER";
-    this.#requests.inc({ plugin: name, method, status_class: statusClass(record.status) });
-    this.#duration.observe({ plugin: name, method }, record.durationMs / 1000);
-    if (record.bytesIn > 0) this.#bytesIn.inc({ plugin: name }, record.bytesIn);
-    if (record.bytesOut > 0) this.#bytesOut.inc({ plugin: name }, record.bytesOut);
-    if (errorCode !== undefined) this.#hostErrors.inc({ plugin: name, code: errorCode });
+    const status = statusClass(record.status);
+    this.#requests.inc(tallyKey(name, method, status), [name, method, status]);
+    this.#duration.observe(tallyKey(name, method), [name, method], record.durationMs / 1000);
+    if (record.bytesIn > 0) this.#bytesIn.inc(name, [name], record.bytesIn);
+    if (record.bytesOut > 0) this.#bytesOut.inc(name, [name], record.bytesOut);
+    if (errorCode !== undefined) this.#hostErrors.inc(tallyKey(name, errorCode), [name, errorCode]);
   }
 
   /** Times the statements of one plugin (PluginDatabase's observer). */
