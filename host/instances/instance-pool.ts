@@ -157,17 +157,44 @@ export class InstancePool implements PluginHandle {
     this.#scheduleSweep();
   }
 
-  async handle(request: ForwardRequest): Promise<ResponseMessage> {
-    this.#refuseWhenDown();
-    await this.#admit();
-    const started = Date.now();
+  handle(request: ForwardRequest): Promise<ResponseMessage> {
     try {
-      const instance = this.#pick();
-      return await this.#run(instance, () => instance.handle.handle(request));
-    } finally {
-      this.#meanLatencyMs = this.#meanLatencyMs * 0.9 + (Date.now() - started) * 0.1;
-      this.#release();
+      this.#refuseWhenDown();
+    } catch (error) {
+      return Promise.reject(error);
     }
+    // The usual case, a free slot and nobody waiting, is admitted without a promise of its own:
+    // this runs once per request on the host's only thread (D33-perf).
+    if (this.#takeFreeSlot()) return this.#forward(request);
+    return this.#admit().then(() => this.#forward(request));
+  }
+
+  /** Sends an admitted request to an instance; its slot is given back when the answer settles. */
+  #forward(request: ForwardRequest): Promise<ResponseMessage> {
+    const started = Date.now();
+    let instance: Instance;
+    let answer: Promise<ResponseMessage>;
+    try {
+      instance = this.#pick();
+      instance.inFlight++;
+    } catch (error) {
+      this.#finishRequest(started);
+      return Promise.reject(error);
+    }
+    try {
+      answer = instance.handle.handle(request);
+    } catch (error) {
+      answer = Promise.reject(error);
+    }
+    return answer.finally(() => {
+      this.#settled(instance);
+      this.#finishRequest(started);
+    });
+  }
+
+  #finishRequest(started: number): void {
+    this.#meanLatencyMs = this.#meanLatencyMs * 0.9 + (Date.now() - started) * 0.1;
+    this.#release();
   }
 
   /**
@@ -263,12 +290,16 @@ export class InstancePool implements PluginHandle {
   }
 
   /** Waits for a slot under maxConcurrent, in the bounded queue; 503 PLUGIN_BUSY when none comes. */
+  /** Takes a request slot when one is free and nobody waits for one; false otherwise. */
+  #takeFreeSlot(): boolean {
+    if (this.#active >= this.#settings.maxConcurrent || this.#queue.length !== 0) return false;
+    this.#active++;
+    this.#scaleUpIfNeeded();
+    return true;
+  }
+
   #admit(): Promise<void> {
-    if (this.#active < this.#settings.maxConcurrent && this.#queue.length === 0) {
-      this.#active++;
-      this.#scaleUpIfNeeded();
-      return Promise.resolve();
-    }
+    if (this.#takeFreeSlot()) return Promise.resolve();
     if (this.#queue.length >= this.#settings.maxQueue) {
       return Promise.reject(this.#busy(`its ${this.#settings.maxConcurrent} request slots (limits.maxConcurrent) are taken and ` +
         `${this.#queue.length} requests wait (limits.maxQueue ${this.#settings.maxQueue})`));
@@ -312,8 +343,8 @@ export class InstancePool implements PluginHandle {
 
   /** The ready instance with the fewest in flight; else a starting one; else a cold start. */
   #pick(): Instance {
-    const ready = this.#readyInstances();
-    if (ready.length > 0) return leastBusy(ready);
+    const ready = this.#leastBusyReady();
+    if (ready !== undefined) return ready;
     const live = this.#instances.filter((i) => !i.retiring && i.handle.state !== "failed");
     if (live.length > 0) return leastBusy(live);
     const failed = this.#instances.find((i) => !i.retiring);
@@ -325,6 +356,16 @@ export class InstancePool implements PluginHandle {
     return instance;
   }
 
+  /** leastBusy(#readyInstances()) without the array: #pick runs once per request. */
+  #leastBusyReady(): Instance | undefined {
+    let best: Instance | undefined;
+    for (const instance of this.#instances) {
+      if (instance.retiring || instance.handle.state !== "ready") continue;
+      if (best === undefined || instance.inFlight < best.inFlight) best = instance;
+    }
+    return best;
+  }
+
   #readyInstances(): Instance[] {
     return this.#instances.filter((i) => !i.retiring && i.handle.state === "ready");
   }
@@ -334,10 +375,15 @@ export class InstancePool implements PluginHandle {
     try {
       return await work();
     } finally {
-      instance.inFlight--;
-      instance.lastActiveAt = Date.now();
-      this.#lastActiveAt = instance.lastActiveAt;
+      this.#settled(instance);
     }
+  }
+
+  /** One piece of work on `instance` is over (see #run). */
+  #settled(instance: Instance): void {
+    instance.inFlight--;
+    instance.lastActiveAt = Date.now();
+    this.#lastActiveAt = instance.lastActiveAt;
   }
 
   /** Waits for a starting instance (calls do not wait inside the supervisor, requests do). */
