@@ -63,7 +63,7 @@ if (spawnSync("wrk", ["--version"]).error) {
 }
 
 interface Target {
-  readonly key: "a" | "b" | "c" | "d";
+  readonly key: "a" | "b" | "c" | "d" | "e";
   readonly label: string;
   readonly port: number;
   readonly prefix: string;
@@ -73,6 +73,8 @@ const TARGETS: Target[] = [
   { key: "b", label: "Deno.serve (direct)", port: 19002, prefix: "" },
   { key: "c", label: "undici proxy (Node -> Deno)", port: 19003, prefix: "" },
   { key: "d", label: "Corral (Node host -> Deno plugin)", port: 19004, prefix: "/plugins/bench" },
+  // Not a target of the issue: the floor of the design (servers/floor-host.ts), to read (d) against.
+  { key: "e", label: "floor: Hono host -> Deno over fd 3, Corral's codec, no duties", port: 19006, prefix: "" },
 ];
 
 const children: ChildProcess[] = [];
@@ -141,13 +143,14 @@ const dataDir = mkdtempSync(join(tmpdir(), "corral-bench-"));
 const logDir = mkdtempSync(join(tmpdir(), "corral-bench-logs-"));
 try {
   const deno = resolveDenoBinary();
-  console.error("bench: starting the four servers…");
+  console.error("bench: starting the five servers…");
   await start(process.execPath, ["--import", "tsx", join(here, "servers/node-hono.ts"), "19001"]);
   await start(deno, ["run", "--config", "deno.json", "--no-prompt", "--no-remote", "--allow-net=127.0.0.1:19002", join(here, "servers/deno-hono.ts"), "19002"]);
   await start(process.execPath, ["--import", "tsx", join(here, "servers/undici-proxy.ts"), "19003", "19002"]);
   await start(process.execPath, ["--import", "tsx", "host/main.ts"], {
     PORT: "19004", HOST: "127.0.0.1", CORRAL_PLUGINS_DIR: join(here, "plugins"), CORRAL_DATA_DIR: dataDir, CORRAL_LOG_LEVEL: "info",
   });
+  await start(process.execPath, ["--import", "tsx", join(here, "servers/floor-host.ts"), "19006"]);
 
   const scenarios = [
     { name: "GET", post: false, path: "/" },
@@ -162,7 +165,7 @@ try {
         const url = `http://127.0.0.1:${target.port}${target.prefix}${scenario.path}`;
         wrk(url, connections, scenario.post, 1); // warm-up
         const samples: Sample[] = [];
-        const pids = { a: [children[0]!.pid!], b: [children[1]!.pid!], c: [children[2]!.pid!, children[1]!.pid!], d: [children[3]!.pid!] }[target.key];
+        const pids = { a: [children[0]!.pid!], b: [children[1]!.pid!], c: [children[2]!.pid!, children[1]!.pid!], d: [children[3]!.pid!], e: [children[4]!.pid!] }[target.key];
         for (let run = 0; run < RUNS; run++) {
           samples.push(wrk(url, connections, scenario.post, SECONDS, pids));
           process.stderr.write(`\rbench: ${++done}/${total} runs`);
@@ -200,7 +203,7 @@ try {
   lines.push("");
   lines.push("### Forwarding");
   lines.push("");
-  lines.push("CPU µs/req: CPU time of the server's processes (from /proc) over requests served; (c) counts the proxy and (b), (d) the host and its plugin processes.");
+  lines.push("CPU µs/req: CPU time of the server's processes (from /proc) over requests served; (c) counts the proxy and (b), (d) the host and its plugin processes, (e) its host and runner. (e) is not one of the issue's targets: it is the floor of the design, a process hop per request with Corral's codec and none of its duties (scripts/bench/servers/floor-host.ts).");
   lines.push("");
   lines.push("| scenario | conns | target | req/s | p50 ms | p99 ms | CPU µs/req |");
   lines.push("|---|---:|---|---:|---:|---:|---:|");
@@ -213,12 +216,13 @@ try {
     }
   }
   lines.push("");
-  lines.push("| scenario | conns | d/a (Corral / direct Node) | d/c (Corral / undici proxy) | added p50 over (a) ms | added p99 over (a) ms |");
-  lines.push("|---|---:|---:|---:|---:|---:|");
+  lines.push("| scenario | conns | d/a (Corral / direct Node) | d/c (Corral / undici proxy) | added p50 over (a) ms | added p99 over (a) ms | e/a (floor / direct Node) | e/c (floor / undici proxy) | d/e (Corral / floor) |");
+  lines.push("|---|---:|---:|---:|---:|---:|---:|---:|---:|");
   for (const scenario of scenarios) {
     for (const connections of [1, 50]) {
       const get = (k: string) => results.get(`${scenario.name}|${connections}|${k}`)!;
-      lines.push(`| ${scenario.name} | ${connections} | ${(get("d").rps / get("a").rps).toFixed(2)} | ${(get("d").rps / get("c").rps).toFixed(2)} | ${(get("d").p50Ms - get("a").p50Ms).toFixed(3)} | ${(get("d").p99Ms - get("a").p99Ms).toFixed(3)} |`);
+      lines.push(`| ${scenario.name} | ${connections} | ${(get("d").rps / get("a").rps).toFixed(2)} | ${(get("d").rps / get("c").rps).toFixed(2)} | ${(get("d").p50Ms - get("a").p50Ms).toFixed(3)} | ${(get("d").p99Ms - get("a").p99Ms).toFixed(3)} | ` +
+        `${(get("e").rps / get("a").rps).toFixed(2)} | ${(get("e").rps / get("c").rps).toFixed(2)} | ${(get("d").rps / get("e").rps).toFixed(2)} |`);
     }
   }
   const mib = (bytes: number) => (bytes / 2 ** 20).toFixed(1);
