@@ -21,6 +21,7 @@ import { UnavailableError } from "../supervisor.ts";
 import type { CrashRecord, ForwardRequest, PluginHealth, PluginState, PluginUsage } from "../supervisor.ts";
 import type { PoolSettings } from "./pool-settings.ts";
 import type { StateChange } from "../monitoring/state-history.ts";
+import { onSettled } from "../on-settled.ts";
 
 /** Makes instance `id` (a stopped supervisor); `onStateChange` must be wired to its state changes. */
 export type InstanceFactory = (id: number, onStateChange: (state: PluginState, change: StateChange) => void) => PluginHandle;
@@ -186,7 +187,7 @@ export class InstancePool implements PluginHandle {
     } catch (error) {
       answer = Promise.reject(error);
     }
-    return answer.finally(() => {
+    return onSettled(answer, () => {
       this.#settled(instance);
       this.#finishRequest(started);
     });

@@ -1,3 +1,5 @@
+import { onSettled } from "../on-settled.ts";
+
 /** Counts the requests and calls one deployment is serving, so it can be drained before it stops. */
 export class InFlight {
   #count = 0;
@@ -32,13 +34,16 @@ export class InFlight {
     });
   }
 
-  /** Runs `work` counted. */
-  async run<T>(work: () => Promise<T>): Promise<T> {
+  /** Runs `work` counted (every forwarded request does: no async wrapper, see on-settled.ts). */
+  run<T>(work: () => Promise<T>): Promise<T> {
     this.enter();
+    let result: Promise<T>;
     try {
-      return await work();
-    } finally {
+      result = work();
+    } catch (error) {
       this.leave();
+      return Promise.reject(error);
     }
+    return onSettled(result, () => this.leave());
   }
 }
