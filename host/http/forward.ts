@@ -17,7 +17,7 @@ import type { TraceHeaders } from "./middleware/exchange-trace.ts";
 import { type ErrorResponder, jsonErrors } from "../templates/error-pages.ts";
 import type { Exchange } from "./middleware/exchange.ts";
 import { pluginHeaderList, sendPluginResponse, writePluginResponse } from "./middleware/plugin-response.ts";
-import { readBody } from "./read-body.ts";
+import { EMPTY_BODY, hasNoBody, readBody } from "./read-body.ts";
 
 /** Request headers that describe this hop, not the request: never forwarded. */
 const HOP_BY_HOP = new Set([
@@ -61,7 +61,8 @@ export async function forward(
       if (cached !== undefined) return await sendPluginResponse(exchange, cached.status, cached.headers as string[], cached.body, cached);
     }
     const tokenInForm = exchange?.checkCsrfBeforeBody() ?? false;
-    const body = await readBody(incoming, supervisor.grants.maxBodyBytes, name);
+    // A request without a body (most GETs) does not wait a turn for it.
+    const body = hasNoBody(incoming) ? EMPTY_BODY : await readBody(incoming, supervisor.grants.maxBodyBytes, name);
     if (exchange !== undefined) {
       exchange.bytesIn = body.byteLength;
       if (tokenInForm) await exchange.checkCsrfForm(body);

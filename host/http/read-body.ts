@@ -5,15 +5,21 @@
 import type { IncomingMessage } from "node:http";
 import { CorralError, ErrorCode } from "../../schemas/errors.ts";
 
-const EMPTY = new Uint8Array(0);
+/** The body of a request that has none; never written to. */
+export const EMPTY_BODY = new Uint8Array(0);
+
+/** True when the request announces no body: neither Content-Length nor Transfer-Encoding. */
+export function hasNoBody(incoming: IncomingMessage): boolean {
+  return incoming.headers["content-length"] === undefined && incoming.headers["transfer-encoding"] === undefined;
+}
 
 /**
  * The whole body, or a BODY_TOO_LARGE error as soon as it passes `limit` bytes.
  * GET-style requests with neither Content-Length nor Transfer-Encoding cost nothing.
  */
 export function readBody(incoming: IncomingMessage, limit: number, pluginName: string): Promise<Uint8Array> {
+  if (hasNoBody(incoming)) return Promise.resolve(EMPTY_BODY);
   const declared = incoming.headers["content-length"];
-  if (declared === undefined && incoming.headers["transfer-encoding"] === undefined) return Promise.resolve(EMPTY);
   const tooLarge = () => new CorralError(ErrorCode.BODY_TOO_LARGE,
     `the request body is over the ${limit}-byte limit of plugin "${pluginName}" (limits.maxBodyBytes)`);
   if (declared !== undefined && Number(declared) > limit) {
