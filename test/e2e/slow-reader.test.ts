@@ -90,7 +90,11 @@ slow("a plugin that stops reading is ended as slow-reader at the cap; its memory
   // The plugin's timeout is 30 s: only the cap can have answered them all before it.
   assert.ok(answeredMs < 20_000, `every upload answered in ${answeredMs} ms, before the 30 s request timeout`);
   // Deno may still hand over a read that was under way when the socket paused: one upload at most.
-  for (const status of statuses) assert.match(status, /^(502 CORRAL_E_PLUGIN_CRASHED|503 CORRAL_E_PLUGIN_BUSY|200 got 1048576 bytes)$/, status);
+  // An upload that arrives after the plugin was ended, while it restarts, is 503 PLUGIN_UNAVAILABLE
+  // (seen on a loaded machine, where the restart is slower than the burst).
+  for (const status of statuses) {
+    assert.match(status, /^(502 CORRAL_E_PLUGIN_CRASHED|503 CORRAL_E_PLUGIN_BUSY|503 CORRAL_E_PLUGIN_UNAVAILABLE|200 got 1048576 bytes)$/, status);
+  }
   assert.ok(statuses.filter((s) => s.startsWith("200")).length <= 1, "a paused plugin reads nothing more");
   assert.ok(statuses.some((s) => s.startsWith("502")), "the requests it held were answered 502 when it was ended");
   assert.ok(statuses.some((s) => s.startsWith("503")), "the requests over the cap were refused at once");
