@@ -130,7 +130,7 @@ Deno.bench("GET: toRequestAndContext + plugin.fetch", { group: "get" }, async ()
 Deno.bench("GET: toRequestAndContext + plugin.fetch + bufferResponse + encodeHeaders", { group: "get" }, async () => {
   const { request, context } = toRequestAndContext(getMessage);
   const response = await withRequestTrace(context.traceparent, () => plugin.fetch(request, context));
-  const out = await bufferResponse(response, MAX_BODY, "bench");
+  const out = await bufferResponse(response, MAX_BODY, () => "bench");
   encodeHeaders(out.headers);
 });
 Deno.bench("GET: answerRequest + encodeFrame", { group: "get" }, async () => {

@@ -22,12 +22,12 @@ const encoder = new TextEncoder();
  * Reads `response`'s body, at most `maxBodyBytes` of it. A body over the limit is cancelled as
  * soon as it crosses it (so a runaway body never sits in memory) and replaced by a 502 with a
  * JSON `{ error: { code: "CORRAL_E_RESPONSE_TOO_LARGE", message } }`; `what` names the request in
- * that message, e.g. `plugin "hello" answering GET /big`.
+ * that message, e.g. `plugin "hello" answering GET /big` (a function: only called for that message).
  */
 export async function bufferResponse(
   response: Response,
   maxBodyBytes: number,
-  what: string,
+  what: () => string,
 ): Promise<BufferedResponse> {
   const { status, headers } = response;
   if (response.body === null) return { status, headers, body: EMPTY, tooLarge: false };
@@ -35,7 +35,7 @@ export async function bufferResponse(
   const body = declared > maxBodyBytes ? undefined : await readCapped(response.body, maxBodyBytes);
   if (body !== undefined) return { status, headers, body, tooLarge: false };
   if (declared > maxBodyBytes) await response.body.cancel().catch(() => {});
-  return tooLarge(maxBodyBytes, what);
+  return tooLarge(maxBodyBytes, what());
 }
 
 async function readCapped(
