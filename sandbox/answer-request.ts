@@ -41,11 +41,13 @@ export async function answerRequest(
   const { log, name } = plugin.context;
   try {
     // Database statements the handler sends are tagged with the request's trace (database-link.ts).
-    const response = await withRequestTrace(context.traceparent, () => plugin.fetch(fetchRequest, context));
-    const what = `plugin "${name}" answering ${request.method} ${pathOf(request.url)}`;
-    const out = await bufferResponse(response, maxBodyBytes, what);
+    const { traceparent } = context;
+    const response = await (traceparent === undefined
+      ? plugin.fetch(fetchRequest, context)
+      : withRequestTrace(traceparent, () => plugin.fetch(fetchRequest, context)));
+    const out = await bufferResponse(response, maxBodyBytes, () => describe(name, request));
     if (out.tooLarge) {
-      log.warn(`${what}: the response body is over ${maxBodyBytes} bytes; sent 502 ${ErrorCode.RESPONSE_TOO_LARGE}`);
+      log.warn(`${describe(name, request)}: the response body is over ${maxBodyBytes} bytes; sent 502 ${ErrorCode.RESPONSE_TOO_LARGE}`);
     }
     return { type: "response", id, status: out.status, headers: encodeHeaders(out.headers), body: out.body };
   } catch (error) {
@@ -53,6 +55,11 @@ export async function answerRequest(
     log.error(message, { stack: error instanceof Error ? error.stack : undefined });
     return { type: "error", id, code: ErrorCode.HANDLER_FAILED, message };
   }
+}
+
+/** The request as the size limit's messages name it (made only when they are). */
+function describe(name: string, request: RequestMessage): string {
+  return `plugin "${name}" answering ${request.method} ${pathOf(request.url)}`;
 }
 
 /** The path of a request url without its query, which may carry secrets, for messages and logs. */

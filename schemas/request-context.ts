@@ -43,8 +43,10 @@ export interface RequestContext {
   readonly secure?: boolean;
 }
 
+const NO_LOCALS: Readonly<Record<string, unknown>> = Object.freeze({});
+
 /** A context with no values, for requests that did not come through the host (tests). */
-export const EMPTY_CONTEXT: RequestContext = Object.freeze({ requestId: "", csrfToken: "", locals: Object.freeze({}), clientAddress: "", secure: false });
+export const EMPTY_CONTEXT: RequestContext = Object.freeze({ requestId: "", csrfToken: "", locals: NO_LOCALS, clientAddress: "", secure: false });
 
 /** The header value for `context`: JSON, which never holds a raw line break. */
 export function encodeRequestContext(context: RequestContext): string {
@@ -65,18 +67,26 @@ export function decodeRequestContext(value: string | null | undefined, clientAdd
   }
   if (typeof parsed !== "object" || parsed === null) return withAddress(EMPTY_CONTEXT, clientAddress);
   const raw = parsed as Record<string, unknown>;
+  const { traceparent, tracestate } = raw;
+  const requestId = typeof raw.requestId === "string" ? raw.requestId : "";
+  const csrfToken = typeof raw.csrfToken === "string" ? raw.csrfToken : "";
+  // Frozen in place: the parsed object is this context's own, nothing else holds it.
   const locals = typeof raw.locals === "object" && raw.locals !== null && !Array.isArray(raw.locals)
-    ? raw.locals as Record<string, unknown>
-    : {};
-  return Object.freeze({
-    requestId: typeof raw.requestId === "string" ? raw.requestId : "",
-    csrfToken: typeof raw.csrfToken === "string" ? raw.csrfToken : "",
-    locals: Object.freeze({ ...locals }),
-    ...(typeof raw.traceparent === "string" ? { traceparent: raw.traceparent } : {}),
-    ...(typeof raw.tracestate === "string" ? { tracestate: raw.tracestate } : {}),
-    clientAddress,
-    secure: raw.secure === true,
-  });
+    ? Object.freeze(raw.locals as Record<string, unknown>)
+    : NO_LOCALS;
+  const secure = raw.secure === true;
+  // One literal per shape, no spreads of temporary objects: this runs for every request.
+  const traced = typeof traceparent === "string";
+  const stated = typeof tracestate === "string";
+  return Object.freeze(
+    traced && stated
+      ? { requestId, csrfToken, locals, traceparent, tracestate, clientAddress, secure }
+      : traced
+      ? { requestId, csrfToken, locals, traceparent, clientAddress, secure }
+      : stated
+      ? { requestId, csrfToken, locals, tracestate, clientAddress, secure }
+      : { requestId, csrfToken, locals, clientAddress, secure },
+  );
 }
 
 /** `context` with another client address (the same object when it has that one already). */

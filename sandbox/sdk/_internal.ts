@@ -35,7 +35,7 @@ import { createEvents, createExtensions } from "./events/context.ts";
 import { withLocalHooks } from "./hooks/local.ts";
 
 export { PLUGIN_BRAND } from "./_brand.ts";
-export { type BufferedResponse, bufferResponse } from "./_response.ts";
+export { type BufferedResponse, bufferResponse, captureStringBodies } from "./_response.ts";
 
 /** Receives every record a plugin's logger makes. */
 export type LogSink = (record: LogRecord) => void;
@@ -156,8 +156,9 @@ export async function startPlugin(definition: PluginDefinition, options: StartOp
     routeCount: Array.isArray(app.routes) ? app.routes.length : 0,
     async fetch(request, requestContext = EMPTY_CONTEXT) {
       if (hooked !== undefined) return await hooked(request, requestContext);
-      // One cheap object per request: the shared context as prototype, the request's own values on top.
-      const env = requestContext === EMPTY_CONTEXT ? context : Object.create(context, { request: { value: requestContext, enumerable: true } });
+      // One cheap object per request: the shared context as prototype, the request's own values on
+      // top (defineProperty on a fresh object: half the cost of Object.create's descriptor map).
+      const env = requestContext === EMPTY_CONTEXT ? context : withRequest(context, requestContext);
       const response = await app.fetch(request, env);
       if (!(response instanceof Response)) {
         throw new TypeError(`the app's fetch() returned ${typeof response} instead of a Response`);
@@ -181,6 +182,17 @@ export async function startPlugin(definition: PluginDefinition, options: StartOp
     },
     migrate,
   };
+}
+
+/** The descriptor of `env.request`, reused: its value is read when the property is defined. */
+const requestProperty: PropertyDescriptor = { value: undefined, enumerable: true };
+
+/** A request's `c.env`: `context` as prototype, with `request` as its own read-only property. */
+function withRequest(context: PluginContext, request: RequestContext): PluginContext {
+  requestProperty.value = request;
+  const env = Object.defineProperty(Object.create(context), "request", requestProperty) as PluginContext;
+  requestProperty.value = undefined;
+  return env;
 }
 
 /**

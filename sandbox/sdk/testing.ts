@@ -227,7 +227,7 @@ export async function testPlugin<DB>(
         ? EMPTY_CONTEXT
         // Through JSON, as from the host.
         : { requestId: requestId ?? "", csrfToken: csrfToken ?? "", locals: JSON.parse(JSON.stringify(locals ?? {})), clientAddress: clientAddress ?? "", secure };
-      const buffered = await bufferResponse(await plugin.fetch(request, context), maxBodyBytes, what);
+      const buffered = await bufferResponse(await plugin.fetch(request, context), maxBodyBytes, () => what);
       if (buffered.tooLarge) plugin.context.log.warn(`${what}: response body over ${maxBodyBytes} bytes, sent 502`);
       return new Response(nullBodyStatus(buffered.status) ? null : buffered.body, buffered);
     },

@@ -20,10 +20,11 @@ export function requireWrk(): void {
 /** Runs wrk against `url` (GET, or with `script`), throwing on errors or non-2xx answers. */
 export function wrk(url: string, connections: number, seconds: number, script?: string): Sample {
   const argv = ["-t1", `-c${connections}`, `-d${seconds}s`, "--latency", ...(script === undefined ? [] : ["-s", script]), url];
-  const out = spawnSync("wrk", argv, { encoding: "utf8" }).stdout;
+  const run = spawnSync("wrk", argv, { encoding: "utf8" });
+  const out = run.stdout;
   const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(out)?.[1]);
   const errors = /Non-2xx or 3xx responses: (\d+)/.exec(out)?.[1];
-  if (errors !== undefined || !Number.isFinite(rps)) throw new Error(`wrk ${argv.join(" ")} failed:\n${out}`);
+  if (errors !== undefined || !Number.isFinite(rps)) throw new Error(`wrk ${argv.join(" ")} failed (status ${run.status}, signal ${run.signal}):\n${out}\n${run.stderr}`);
   const requests = Number(/(\d+) requests in/.exec(out)?.[1]);
   return { requests, rps, p50Ms: toMs(/\s50%\s+(\S+)/.exec(out)?.[1] ?? ""), p99Ms: toMs(/\s99%\s+(\S+)/.exec(out)?.[1] ?? "") };
 }
