@@ -38,7 +38,7 @@ export async function uninstallPlugin(input: {
   await mkdir(join(input.dataDir, "uninstalled"), { recursive: true });
   await move(input.pluginDir, movedTo);
   if (input.purge) {
-    await dropPluginDatabase(input.hostDb.adminPool, name);
+    await dropPluginDatabase(input.hostDb.adminPool, name, (await input.store.recordedDatabase(name))?.role);
     await input.store.forgetDatabase(name);
   }
   log.info("plugin folder moved aside", { movedTo, purged: input.purge, data: input.purge ? "dropped" : "kept" });

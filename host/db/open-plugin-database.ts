@@ -1,6 +1,6 @@
 /**
- * Gives one plugin with `"database": true` its database: provisions its role and schema (idempotent),
- * records them, and opens its own pool logged in as that role.
+ * Gives one plugin with `"database": true` its database: provisions its role and schema (idempotent;
+ * the recorded role is kept), records them, and opens its own pool logged in as that role.
  */
 import type { Logger } from "../logger.ts";
 import type { Manifest } from "../manifest/manifest.ts";
@@ -34,15 +34,20 @@ export async function openPluginDatabase(input: {
   const manifestPoolSize = resolvePoolSize(manifest.limits.dbConnections);
   const poolSize = Math.min(input.poolSize ?? manifestPoolSize, manifestPoolSize);
   const password = pluginDatabasePassword(input.secret, manifest.name);
-  const { role, schema } = await provisionPluginDatabase(hostDb.adminPool, {
+  const recorded = await input.store.recordedDatabase(manifest.name);
+  const { role, schema, movedFrom } = await provisionPluginDatabase(hostDb.adminPool, {
     pluginName: manifest.name,
+    ...(recorded === undefined ? {} : { recordedRole: recorded.role }),
     password,
     connectionLimit: connectionLimitFor(manifestPoolSize),
     statementTimeoutMs: input.timeoutMs,
     idleInTransactionTimeoutMs: IDLE_IN_TRANSACTION_TIMEOUT_MS,
     database: hostDb.connectionInfo.database,
   });
-  await input.store.recordDatabase(manifest.name, role, schema);
+  if (recorded?.role !== role || recorded.schema !== schema) await input.store.recordDatabase(manifest.name, role, schema);
+  if (movedFrom !== undefined) {
+    logger.warn("database role moved: another database of this server shared it", { from: movedFrom, to: role });
+  }
   logger.info("database ready", { role, schema, poolSize });
   return new PluginDatabase(hostDb.connectionInfo, role, password, {
     poolSize,

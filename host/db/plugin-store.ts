@@ -50,10 +50,18 @@ export class PluginStore {
     await this.#db.deleteFrom("corral.plugin_databases").where("name", "=", name).execute();
   }
 
+  /** The role and schema recorded for the plugin's database, if it has one. */
+  async recordedDatabase(name: string): Promise<{ role: string; schema: string } | undefined> {
+    const row = await this.#db.selectFrom("corral.plugin_databases")
+      .select(["role_name", "schema_name"]).where("name", "=", name).executeTakeFirst();
+    return row === undefined ? undefined : { role: row.role_name, schema: row.schema_name };
+  }
+
+  /** Records the plugin's role and schema; a changed role (moved off a shared one) replaces the old. */
   async recordDatabase(name: string, role: string, schema: string): Promise<void> {
     await this.#db.insertInto("corral.plugin_databases")
       .values({ name, role_name: role, schema_name: schema })
-      .onConflict((oc) => oc.column("name").doNothing())
+      .onConflict((oc) => oc.column("name").doUpdateSet({ role_name: role, schema_name: schema }))
       .execute();
   }
 }

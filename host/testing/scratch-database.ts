@@ -2,13 +2,14 @@
  * A database of its own for one harness run, on the Postgres server of a given URL: the harness's
  * host keeps its tables, its plugin's schema and any installed versions there, apart from every
  * other host on that server, and dropping it leaves nothing behind. Roles are the server's, not a
- * database's, so the plugin roles this run created are dropped too (and only those).
+ * database's, so the plugin roles this run created (named with the scratch database's tag) are
+ * dropped too, and only those.
  */
 import { randomBytes } from "node:crypto";
 import { hostname } from "node:os";
 import pg from "pg";
 import { CorralError, ErrorCode } from "../../schemas/errors.ts";
-import { pluginDatabaseNames } from "../db/provision.ts";
+import { databaseTag, pluginDatabaseNames } from "../db/provision.ts";
 
 /** A created scratch database. */
 export interface ScratchDatabase {
@@ -31,12 +32,16 @@ export async function createScratchDatabase(serverUrl: string, plugins: readonly
   const name = `corral_harness_${process.pid}_${randomBytes(4).toString("hex")}`;
   const admin = new pg.Client({ connectionString: serverUrl });
   let rolesBefore: Set<string>;
-  const roles = plugins.map((p) => pluginDatabaseNames(p).role);
+  let roles: string[];
   try {
     await admin.connect();
-    rolesBefore = new Set((await admin.query<{ rolname: string }>("SELECT rolname FROM pg_roles WHERE rolname = ANY($1::text[])", [roles])).rows.map((r) => r.rolname));
     // template0: nobody is ever connected to it, so parallel runs never collide on the template.
     await admin.query(`CREATE DATABASE ${pg.escapeIdentifier(name)} TEMPLATE template0`);
+    // The plugins' roles carry the new database's tag, so they are this run's alone.
+    const { rows } = await admin.query<{ oid: string }>("SELECT oid::text AS oid FROM pg_database WHERE datname = $1", [name]);
+    const tag = databaseTag(rows[0]!.oid, name);
+    roles = plugins.map((p) => pluginDatabaseNames(p, tag).role);
+    rolesBefore = new Set((await admin.query<{ rolname: string }>("SELECT rolname FROM pg_roles WHERE rolname = ANY($1::text[])", [roles])).rows.map((r) => r.rolname));
     const owner: ScratchOwner = { host: hostname(), pid: process.pid, roles: roles.filter((r) => !rolesBefore.has(r)) };
     await admin.query(`COMMENT ON DATABASE ${pg.escapeIdentifier(name)} IS ${pg.escapeLiteral(JSON.stringify(owner))}`);
   } catch (error) {

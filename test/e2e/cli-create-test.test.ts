@@ -21,7 +21,7 @@ async function leftovers(): Promise<string[]> {
   await client.connect();
   try {
     const dbs = await client.query<{ name: string }>("SELECT datname AS name FROM pg_database WHERE datname LIKE 'corral_harness_%'");
-    const roles = await client.query<{ name: string }>("SELECT rolname AS name FROM pg_roles WHERE rolname = 'plugin_dv_scaffold'");
+    const roles = await client.query<{ name: string }>("SELECT rolname AS name FROM pg_roles WHERE rolname ~ '^plugin_dv_scaffold_[0-9a-f]{8}$'");
     return [...dbs.rows, ...roles.rows].map((r) => r.name);
   } finally {
     await client.end();

@@ -14,7 +14,7 @@ import * as assert from "uvu/assert";
 import { corral, startCorral } from "../helpers/corral-cli.ts";
 import type { CliOptions, CliResult } from "../helpers/corral-cli.ts";
 import { FIXTURES } from "../helpers/host.ts";
-import { openAdmin, resetPluginDatabases } from "../helpers/plugin-database.ts";
+import { openAdmin, resetPluginDatabases, roleOf } from "../helpers/plugin-database.ts";
 import { editManifest } from "../helpers/plugin-copy.ts";
 
 const DB_PLUGIN = "cmde2e-db";
@@ -212,7 +212,7 @@ commands("a broken manifest gives the manifest's error; a command missing from t
   assert.match(missing.stderr, /CORRAL_E_COMMAND_UNKNOWN: plugin "cmdtool" has no command "undefined-in-code" in its code/);
 });
 
-commands("a database plugin's command works in its own schema, as its own role", async ({ cli }) => {
+commands("a database plugin's command works in its own schema, as its own role", async ({ cli, admin }) => {
   const added = await corral(["run", `${DB_PLUGIN}:add`, "first", "item"], cli);
   assert.is(added.code, 0, show(added));
   assert.match(added.stdout, /^added \d+\n$/);
@@ -221,7 +221,7 @@ commands("a database plugin's command works in its own schema, as its own role",
   assert.is(listed.code, 0, show(listed));
   assert.is(listed.stdout, "first item\nsecond\n");
   const who = await corral(["run", `${DB_PLUGIN}:whoami`], cli);
-  assert.is(who.stdout, "plugin_cmde2e_db plugin_cmde2e_db\n", show(who));
+  assert.is(who.stdout, `${await roleOf(admin, DB_PLUGIN)} plugin_cmde2e_db\n`, show(who));
 });
 
 commands("the real `npx corral` works from the project folder", async ({ cli }) => {

@@ -5,7 +5,7 @@ import { suite } from "uvu";
 import * as assert from "uvu/assert";
 import { startTestHost } from "../helpers/host.ts";
 import type { TestHost } from "../helpers/host.ts";
-import { openAdmin, resetPluginDatabases } from "../helpers/plugin-database.ts";
+import { openAdmin, resetPluginDatabases, roleOf } from "../helpers/plugin-database.ts";
 
 const HOSTILE = "dbe2e-hostile";
 const VICTIM = "dbe2e-values";
@@ -48,11 +48,11 @@ async function assertRefused(t: TestHost, what: string, attempt: Attempt, sqlSta
 
 const otherTable = `plugin_dbe2e_values.typed_values`;
 
-isolation("its own schema works: the hostile plugin can create and read its own table", async ({ t }) => {
+isolation("its own schema works: the hostile plugin can create and read its own table", async ({ t, admin }) => {
   const created = await run(t, "sql", "CREATE TABLE mine (id int)");
   assert.is(created.ok, true, created.message);
   const read = await run(t, "sql", "SELECT current_user AS who, current_schema() AS schema");
-  assert.equal(read.value, [{ who: "plugin_dbe2e_hostile", schema: "plugin_dbe2e_hostile" }]);
+  assert.equal(read.value, [{ who: await roleOf(admin, HOSTILE), schema: "plugin_dbe2e_hostile" }]);
 });
 
 isolation("reading another plugin's table is refused (42501)", async ({ t }) => {
@@ -65,11 +65,11 @@ isolation("the host's own schema is out of reach too (42501)", async ({ t }) => 
     /permission denied for schema corral/);
 });
 
-isolation("role escapes are refused: RESET ROLE, SET ROLE, set_config('role'), SET SESSION AUTHORIZATION", async ({ t }) => {
+isolation("role escapes are refused: RESET ROLE, SET ROLE, set_config('role'), SET SESSION AUTHORIZATION", async ({ t, admin }) => {
   await assertRefused(t, "RESET ROLE, then another plugin's table",
     await run(t, "sql-tx", JSON.stringify(["RESET ROLE", `SELECT * FROM ${otherTable}`])), "42501");
   const reset = await run(t, "sql-tx", JSON.stringify(["RESET ROLE", "SELECT current_user AS who"]));
-  assert.equal(reset.value, [{ who: "plugin_dbe2e_hostile" }], "RESET ROLE leaves it as itself");
+  assert.equal(reset.value, [{ who: await roleOf(admin, HOSTILE) }], "RESET ROLE leaves it as itself");
   await assertRefused(t, "SET ROLE postgres", await run(t, "sql", "SET ROLE postgres"), "42501");
   await assertRefused(t, "set_config('role')", await run(t, "sql", "SELECT set_config('role', 'postgres', false)"), "42501");
   await assertRefused(t, "SET SESSION AUTHORIZATION", await run(t, "sql", "SET SESSION AUTHORIZATION postgres"), "42501");

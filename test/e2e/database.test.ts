@@ -6,7 +6,7 @@ import { suite } from "uvu";
 import * as assert from "uvu/assert";
 import { SHIPPED, startTestHost } from "../helpers/host.ts";
 import type { TestHost } from "../helpers/host.ts";
-import { openAdmin, recordedMigrations, resetPluginDatabases, tablesOf } from "../helpers/plugin-database.ts";
+import { openAdmin, recordedMigrations, resetPluginDatabases, roleOf, tablesOf } from "../helpers/plugin-database.ts";
 
 const PLUGINS = ["notes", "dbe2e-values", "dbe2e-badmig"];
 
@@ -104,7 +104,7 @@ database("migrations are applied once and recorded in the plugin's own schema", 
   assert.equal(recorded.map((m) => m.name), ["0001_notes", "0002_note_tags"]);
   assert.equal(await tablesOf(admin, "notes"), ["kysely_migration", "kysely_migration_lock", "note_tags", "notes"]);
   const { rows } = await admin.query("SELECT tableowner FROM pg_tables WHERE schemaname = 'plugin_notes' AND tablename = 'notes'");
-  assert.is(rows[0].tableowner, "plugin_notes", "the migration ran as the plugin's role, which owns its tables");
+  assert.is(rows[0].tableowner, await roleOf(admin, "notes"), "the migration ran as the plugin's role, which owns its tables");
 });
 
 database("typed values round-trip through HTTP: int8, numeric, timestamptz, jsonb, bytea, null, bool, text[]", async ({ t }) => {
@@ -226,10 +226,12 @@ restart("a restarted host does not run migrations again, and the data is still t
 database("the plugin's pool is sized by limits.dbConnections, its role limited to match, and /health shows it", async ({ t, admin }) => {
   const health = await (await fetch(`${t.url}/health`)).json() as { plugins: Array<{ name: string; database: { role: string; poolSize: number; queries: number } | null }> };
   const notes = health.plugins.find((p) => p.name === "notes")!;
-  assert.is(notes.database?.role, "plugin_notes");
+  const notesRole = await roleOf(admin, "notes");
+  assert.match(notesRole, /^plugin_notes_[0-9a-f]{8}$/, "plugin_ + name + this database's tag");
+  assert.is(notes.database?.role, notesRole);
   assert.is(notes.database?.poolSize, 3, "plugins/notes/plugin.json says dbConnections 3");
   assert.ok(notes.database!.queries > 0, "query counters are kept");
-  const role = await admin.query("select rolconnlimit from pg_roles where rolname = 'plugin_notes'");
+  const role = await admin.query("select rolconnlimit from pg_roles where rolname = $1", [notesRole]);
   assert.is(role.rows[0].rolconnlimit, 8, "CONNECTION LIMIT = two pools (a swap) + 2");
   assert.is(health.plugins.find((p) => p.name === "dbe2e-values")!.database?.poolSize, 5, "the default without dbConnections");
   const echo = health.plugins.find((p) => p.name === "dbe2e-badmig");

@@ -12,7 +12,6 @@ import { requireDatabaseUrl } from "../helpers/database.ts";
 import { FIXTURES } from "../helpers/host.ts";
 
 const serverUrl = requireDatabaseUrl("harness cleanup e2e");
-const ROLE = "plugin_r2_stale";
 
 async function query<T>(sql: string, values: unknown[] = []): Promise<T[]> {
   const client = new pg.Client({ connectionString: serverUrl });
@@ -51,7 +50,12 @@ test("a harness killed with SIGKILL leaves its database and role; the next harne
     const pid = child.pid!;
     const left = await databasesOf(pid);
     assert.is(left.length, 1, "the child's harness made a scratch database");
-    assert.is((await query("SELECT 1 FROM pg_roles WHERE rolname = $1", [ROLE])).length, 1, "and the plugin's role");
+    // The role carries the scratch database's tag; the database's comment names it.
+    const [comment] = await query<{ comment: string }>("SELECT shobj_description(oid, 'pg_database') AS comment FROM pg_database WHERE datname = $1", [left[0]]);
+    const roles = (JSON.parse(comment!.comment) as { roles: string[] }).roles;
+    assert.is(roles.length, 1);
+    assert.match(roles[0]!, /^plugin_r2_stale_[0-9a-f]{8}$/);
+    assert.is((await query("SELECT 1 FROM pg_roles WHERE rolname = $1", [roles[0]])).length, 1, "and the plugin's role");
 
     child.kill("SIGKILL");
     assert.is(await exited, "SIGKILL");
@@ -63,7 +67,7 @@ test("a harness killed with SIGKILL leaves its database and role; the next harne
     const next = await startHarness({ plugin: join(FIXTURES, "dv-hello") });
     try {
       assert.equal(await databasesOf(pid), [], "the next harness dropped the killed run's database");
-      assert.equal(await query("SELECT 1 FROM pg_roles WHERE rolname = $1", [ROLE]), [], "and the role that run created");
+      assert.equal(await query("SELECT 1 FROM pg_roles WHERE rolname = $1", [roles[0]]), [], "and the role that run created");
       assert.is((await databasesOf(process.pid)).length, 2, "the live run's database and the new one's are untouched");
       assert.ok(next.logs().some((r) => r.message.startsWith("harness: dropped scratch databases") && JSON.stringify(r.fields).includes(left[0]!)),
         "the harness says what it dropped");

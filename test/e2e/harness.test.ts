@@ -26,6 +26,7 @@ async function query(sql: string, values: unknown[] = []): Promise<unknown[]> {
 test("a plugin with a database, an env grant and logs, on a real host; stop() leaves nothing behind", async () => {
   const harness = await startHarness({ plugin: pathToFileURL(join(FIXTURES, "dv-notes")), env: { DV_GREETING: "hi from the test", OTHER: "not granted" } });
   let pid: number | null = null;
+  let roles: string[] = [];
   try {
     assert.is(harness.name, "dv-notes");
     assert.match(harness.url, /^http:\/\/127\.0\.0\.1:\d+$/);
@@ -47,13 +48,18 @@ test("a plugin with a database, an env grant and logs, on a real host; stop() le
 
     const scratch = await query("SELECT datname FROM pg_database WHERE datname LIKE $1", [`corral_harness_${process.pid}_%`]) as { datname: string }[];
     assert.is(scratch.length, 1, "the harness made one scratch database");
+    const [comment] = await query("SELECT shobj_description(oid, 'pg_database') AS comment FROM pg_database WHERE datname = $1", [scratch[0]!.datname]) as { comment: string }[];
+    roles = (JSON.parse(comment!.comment) as { roles: string[] }).roles;
+    assert.equal(roles.length, 1, "its comment names the plugin's role");
+    assert.match(roles[0]!, /^plugin_dv_notes_[0-9a-f]{8}$/);
+    assert.equal(await query("SELECT rolname FROM pg_roles WHERE rolname = $1", roles), [{ rolname: roles[0] }], "which the plugin was given");
   } finally {
     await harness.stop();
   }
   await harness.stop(); // twice is fine
   assert.ok(pid !== null && !isAlive(pid), "the plugin's process is gone");
   assert.equal(await query("SELECT datname FROM pg_database WHERE datname LIKE $1", [`corral_harness_${process.pid}_%`]), [], "its database is dropped");
-  assert.equal(await query("SELECT rolname FROM pg_roles WHERE rolname = 'plugin_dv_notes'"), [], "its role is dropped");
+  assert.equal(await query("SELECT rolname FROM pg_roles WHERE rolname = ANY($1::text[])", [roles]), [], "its role is dropped");
 });
 
 test("a policy given to the harness applies: a plugin asking for a variable it denies is refused, saying why", async () => {

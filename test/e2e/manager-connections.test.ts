@@ -8,7 +8,7 @@ import * as assert from "uvu/assert";
 import { eventually, startTestHost } from "../helpers/host.ts";
 import type { TestHost } from "../helpers/host.ts";
 import { adminPost, forgetManagerRows, openManagerAdmin } from "../helpers/manager.ts";
-import { openAdmin, resetPluginDatabases } from "../helpers/plugin-database.ts";
+import { openAdmin, resetPluginDatabases, roleOf } from "../helpers/plugin-database.ts";
 
 const PLUGIN = "mgr-pool";
 const POOL = 3;
@@ -36,13 +36,14 @@ test("a restart while the old pool is full: the new pool gets its connections to
   const t = await startTestHost({ plugins: [PLUGIN] });
   hosts.push(t);
   const before = await (await fetch(`${t.url}/plugins/${PLUGIN}/`)).text();
-  const { rows } = await admin.query("SELECT rolconnlimit FROM pg_roles WHERE rolname = 'plugin_mgr_pool'");
+  const role = await roleOf(admin, PLUGIN);
+  const { rows } = await admin.query("SELECT rolconnlimit FROM pg_roles WHERE rolname = $1", [role]);
   assert.is(rows[0].rolconnlimit, 2 * POOL + 2, "CONNECTION LIMIT = two pools + 2");
 
   let oldDone = false;
   const old = Promise.all(Array.from({ length: POOL }, () => hold(t, 2500))).finally(() => (oldDone = true));
   // Wait until the old process holds its whole pool.
-  while ((await admin.query("SELECT 1 FROM pg_stat_activity WHERE usename = 'plugin_mgr_pool' AND query LIKE '%pg_sleep%' AND state = 'active'")).rowCount! < POOL) {
+  while ((await admin.query("SELECT 1 FROM pg_stat_activity WHERE usename = $1 AND query LIKE '%pg_sleep%' AND state = 'active'", [role])).rowCount! < POOL) {
     await new Promise((r) => setTimeout(r, 20));
   }
   // The restart answers once the old process has drained; traffic switches before that.

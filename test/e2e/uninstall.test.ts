@@ -10,7 +10,7 @@ import { randomBytes } from "node:crypto";
 import { eventually, FIXTURES, startTestHost } from "../helpers/host.ts";
 import { adminGet, adminPost, forgetManagerRows, openManagerAdmin } from "../helpers/manager.ts";
 import type { TestHost } from "../helpers/host.ts";
-import { openAdmin, resetPluginDatabases, schemaOf, tablesOf } from "../helpers/plugin-database.ts";
+import { openAdmin, resetPluginDatabases, roleOf, schemaOf, tablesOf } from "../helpers/plugin-database.ts";
 
 const PLUGIN = "dbe2e-uninstall";
 const uninstall = suite<{ admin: pg.Pool; hosts: TestHost[] }>("uninstall");
@@ -43,7 +43,7 @@ async function callUninstall(t: TestHost, purge: boolean): Promise<{ status: num
 }
 
 async function roleExists(admin: pg.Pool): Promise<boolean> {
-  return (await admin.query("select 1 from pg_roles where rolname = $1", [schemaOf(PLUGIN)])).rowCount === 1;
+  return (await admin.query("select 1 from pg_roles where rolname = $1", [await roleOf(admin, PLUGIN)])).rowCount === 1;
 }
 
 uninstall("without purge the data stays and comes back on reinstall; with purge schema and role are dropped", async ({ admin, hosts }) => {

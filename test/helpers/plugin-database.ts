@@ -3,7 +3,7 @@
  * plugins' roles and schemas and to look at what plugins left behind.
  */
 import type pg from "pg";
-import { dropPluginDatabase, pluginDatabaseNames } from "../../host/db/provision.ts";
+import { currentDatabaseTag, dropPluginDatabase, legacyRoleName, pluginDatabaseNames } from "../../host/db/provision.ts";
 import { adminPool, requireDatabaseUrl } from "./database.ts";
 
 /** The superuser pool on DATABASE_URL. */
@@ -12,26 +12,22 @@ export function openAdmin(suite: string): pg.Pool {
 }
 
 /**
- * Drops each plugin's schema and role, so a suite starts from nothing (role names are server-wide).
- * When the role still owns objects in another database of the server (another worktree's suite
- * ran the same plugin there), only this database's schema and grants go: the role is not ours to drop.
+ * Drops each plugin's schema and role in this database, so a suite starts from nothing. Role names
+ * carry the database's tag, so another database's role for the same plugin (another worktree's
+ * suite on the same server) is left alone; an old-style role shared with one loses only its CONNECT here.
  */
 export async function resetPluginDatabases(admin: pg.Pool, plugins: readonly string[]): Promise<void> {
-  for (const plugin of plugins) {
-    try {
-      await dropPluginDatabase(admin, plugin);
-    } catch (error) {
-      if ((error as { code?: string }).code !== "2BP01" || !/objects? in database/.test((error as { detail?: string }).detail ?? "")) throw error;
-      const { schema, role } = pluginDatabaseNames(plugin);
-      await admin.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
-      await admin.query(`DROP OWNED BY "${role}"`);
-    }
-  }
+  for (const plugin of plugins) await dropPluginDatabase(admin, plugin);
 }
 
-/** The plugin's schema (= its role's name). */
+/** The plugin's schema. */
 export function schemaOf(plugin: string): string {
-  return pluginDatabaseNames(plugin).schema;
+  return legacyRoleName(plugin);
+}
+
+/** The role a plugin gets in the admin pool's database: `plugin_<name>_<tag of this database>`. */
+export async function roleOf(admin: pg.Pool, plugin: string): Promise<string> {
+  return pluginDatabaseNames(plugin, await currentDatabaseTag(admin)).role;
 }
 
 /** The tables in the plugin's schema, sorted. */
@@ -55,7 +51,7 @@ export async function recordedMigrations(admin: pg.Pool, plugin: string): Promis
 export async function sessionsOf(admin: pg.Pool, plugin: string): Promise<Array<{ pid: number; state: string | null }>> {
   const { rows } = await admin.query<{ pid: number; state: string | null }>(
     "SELECT pid, state FROM pg_stat_activity WHERE usename = $1",
-    [pluginDatabaseNames(plugin).role],
+    [await roleOf(admin, plugin)],
   );
   return rows;
 }

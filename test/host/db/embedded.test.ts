@@ -59,7 +59,8 @@ test("starts in an empty data folder, migrates the host schema, and a plugin que
   const db = new PluginDatabase(host.connectionInfo, role, pluginDatabasePassword(secret, "notes"), { poolSize: 2, logger, adminPool: host.adminPool });
   try {
     const reply = await db.query({ sql: "SELECT current_user AS who, current_schema() AS schema", paramsJson: "[]", transactionId: 0 });
-    assert.equal(decodeRows(reply.rowsJson), [{ who: "plugin_notes", schema: "plugin_notes" }]);
+    assert.match(role, /^plugin_notes_[0-9a-f]{8}$/);
+    assert.equal(decodeRows(reply.rowsJson), [{ who: role, schema: "plugin_notes" }]);
     const denied = await failure(db.query({ sql: "SELECT * FROM corral.plugins", paramsJson: "[]", transactionId: 0 }));
     assert.is((denied as CorralError & { sqlState?: string }).sqlState, "42501");
   } finally {
@@ -96,7 +97,7 @@ test("after close, a stale postmaster.pid (its process gone) is removed with a w
   host = await openHostDatabase({ dataDir, logger });
   assert.ok(records.some((r) => r.level === "warn" && r.message.includes(`removing stale ${lockFile}`)), JSON.stringify(records.map((r) => r.message)));
   assert.ok(!records.some((r) => r.message.startsWith("initialising")), "the existing cluster is reused");
-  const { rows } = await host.adminPool.query("SELECT count(*)::int AS n FROM pg_roles WHERE rolname = 'plugin_notes'");
+  const { rows } = await host.adminPool.query("SELECT count(*)::int AS n FROM pg_roles WHERE rolname ~ '^plugin_notes_[0-9a-f]{8}$'");
   assert.equal(rows, [{ n: 1 }], "the data survived the restart");
   assert.not.equal((await readFile(lockFile, "utf8")).split("\n")[0], String(deadPid));
 });

@@ -27,6 +27,7 @@ const { logger, records } = memoryLogger();
 let dataDir = "";
 let host: HostDatabase;
 let roleA = "";
+let schemaA = "";
 let schemaB = "";
 let a: PluginDatabase;
 let b: PluginDatabase;
@@ -43,7 +44,7 @@ test.before(async () => {
     idleInTransactionTimeoutMs: 20_000,
     database: host.connectionInfo.database,
   });
-  roleA = (await provision(nameA)).role;
+  ({ role: roleA, schema: schemaA } = await provision(nameA));
   const namesB = await provision(nameB);
   schemaB = namesB.schema;
   a = open(nameA, roleA, { poolSize: 2 });
@@ -163,7 +164,7 @@ test("A creates, inserts into and reads a table in its own schema, and owns it",
   assert.equal(rows, [{ body: "one" }, { body: "two" }]);
   assert.is(command, "SELECT");
   assert.is(rowCount, 2);
-  const owner = await host.adminPool.query("SELECT tableowner FROM pg_tables WHERE tablename = 'notes' AND schemaname = $1", [roleA]);
+  const owner = await host.adminPool.query("SELECT tableowner FROM pg_tables WHERE tablename = 'notes' AND schemaname = $1", [schemaA]);
   assert.equal(owner.rows, [{ tableowner: roleA }]);
 });
 

@@ -3,7 +3,7 @@ import { createHash, createHmac, pbkdf2Sync } from "node:crypto";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import type pg from "pg";
-import { dropPluginDatabase, pluginDatabaseNames, provisionPluginDatabase } from "../../../host/db/provision.ts";
+import { currentDatabaseTag, databaseTag, dropPluginDatabase, legacyRoleName, pluginDatabaseNames, provisionPluginDatabase } from "../../../host/db/provision.ts";
 import type { ProvisionOptions } from "../../../host/db/provision.ts";
 import { pluginDatabasePassword } from "../../../host/db/host-secret.ts";
 import { adminPool, requireDatabaseUrl, uniquePluginName } from "../../helpers/database.ts";
@@ -43,16 +43,28 @@ async function role(name: string) {
   return rows[0] as Record<string, unknown> | undefined;
 }
 
-test("role and schema names: plugin_ and the name with - as _; bad names are refused", () => {
-  assert.equal(pluginDatabaseNames("hello-world"), { role: "plugin_hello_world", schema: "plugin_hello_world" });
-  assert.throws(() => pluginDatabaseNames("Bad_Name"), TypeError);
-  assert.throws(() => pluginDatabaseNames('x"; DROP ROLE postgres; --'), TypeError);
+test("role and schema names: plugin_ and the name with - as _, the role with the database's tag; bad names are refused", () => {
+  assert.equal(pluginDatabaseNames("hello-world", "0a1b2c3d"), { role: "plugin_hello_world_0a1b2c3d", schema: "plugin_hello_world" });
+  assert.is(legacyRoleName("hello-world"), "plugin_hello_world");
+  const longest = pluginDatabaseNames("a".repeat(40), "0a1b2c3d").role;
+  assert.ok(Buffer.byteLength(longest) <= 63, `${longest} fits Postgres' 63 bytes`);
+  assert.throws(() => pluginDatabaseNames("Bad_Name", "0a1b2c3d"), TypeError);
+  assert.throws(() => pluginDatabaseNames('x"; DROP ROLE postgres; --', "0a1b2c3d"), TypeError);
+  assert.throws(() => pluginDatabaseNames("notes", 'x"; --'), TypeError);
+});
+
+test("the database tag: 8 hex characters of the OID and name, different for each database of a server", async () => {
+  assert.match(databaseTag(16384, "corral"), /^[0-9a-f]{8}$/);
+  assert.is.not(databaseTag(16384, "corral"), databaseTag(16385, "corral"), "a re-created database of the same name");
+  assert.is.not(databaseTag(16384, "corral"), databaseTag(16384, "corral2"));
+  const { rows } = await admin.query<{ oid: string }>("SELECT oid::text AS oid FROM pg_database WHERE datname = current_database()");
+  assert.is(await currentDatabaseTag(admin), databaseTag(rows[0].oid, database));
 });
 
 test("provisioning follows the recipe: a locked-down LOGIN role that owns its schema", async () => {
   const name = uniquePluginName("recipe");
   const names = await provisionPluginDatabase(admin, options(name));
-  assert.equal(names, pluginDatabaseNames(name));
+  assert.equal(names, pluginDatabaseNames(name, await currentDatabaseTag(admin)));
   const attributes = await role(names.role);
   assert.ok(attributes, "the role exists");
   assert.equal(
@@ -150,7 +162,7 @@ test("limits are checked before anything is sent", async () => {
     }
     assert.instance(error, RangeError, JSON.stringify(bad));
   }
-  assert.is((await admin.query("SELECT 1 FROM pg_roles WHERE rolname = $1", [pluginDatabaseNames(name).role])).rowCount, 0);
+  assert.is((await admin.query("SELECT 1 FROM pg_roles WHERE rolname = $1", [pluginDatabaseNames(name, await currentDatabaseTag(admin)).role])).rowCount, 0);
 });
 
 test.run();
