@@ -290,7 +290,6 @@ export class InstancePool implements PluginHandle {
     };
   }
 
-  /** Waits for a slot under maxConcurrent, in the bounded queue; 503 PLUGIN_BUSY when none comes. */
   /** Takes a request slot when one is free and nobody waits for one; false otherwise. */
   #takeFreeSlot(): boolean {
     if (this.#active >= this.#settings.maxConcurrent || this.#queue.length !== 0) return false;
@@ -299,6 +298,7 @@ export class InstancePool implements PluginHandle {
     return true;
   }
 
+  /** Waits for a slot under maxConcurrent, in the bounded queue; 503 PLUGIN_BUSY when none comes. */
   #admit(): Promise<void> {
     if (this.#takeFreeSlot()) return Promise.resolve();
     if (this.#queue.length >= this.#settings.maxQueue) {
