@@ -15,7 +15,6 @@ import { openHostChannel } from "./host-channel.ts";
 // Not used here: loading the SDK with the runner puts it in the startup module graph, so a plugin's
 // `import "@corral/sdk"` needs no read permission on sandbox/.
 import "./sdk/mod.ts";
-import { captureStringBodies } from "./sdk/_internal.ts";
 import { ExitCode, Session } from "./session.ts";
 import { reportUncaught } from "./uncaught.ts";
 
@@ -32,8 +31,6 @@ export function startRunner(importPlugin: () => Promise<unknown>): void {
     console.error(NOT_BY_HAND);
     Deno.exit(ExitCode.NOT_STARTED_BY_HOST);
   }
-  // Before the plugin loads: its string responses are then encoded without a stream (_response.ts).
-  captureStringBodies();
   const session = new Session({ send: channel.send, exit: channel.exit, importModule: () => importPlugin() });
   reportUncaught((record) => session.log(record));
   channel.onData((chunk) => session.receive(chunk));

@@ -16,12 +16,10 @@ import { toRequestAndContext } from "./http-bridge.ts";
 import { decodeFrame, encodeFrame } from "./protocol/codec.ts";
 import { encodeHeaders } from "./protocol/headers.ts";
 import { withRequestTrace } from "./request-trace.ts";
-import { bufferResponse, captureStringBodies, startPlugin } from "./sdk/_internal.ts";
+import { bufferResponse, startPlugin } from "./sdk/_internal.ts";
 import { definePlugin } from "./sdk/mod.ts";
 import { Session } from "./session.ts";
 
-// As the runner does before it loads a plugin.
-captureStringBodies();
 
 const BATCH = 50;
 const MAX_BODY = 10 * 1024 * 1024;

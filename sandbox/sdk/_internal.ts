@@ -35,7 +35,7 @@ import { createEvents, createExtensions } from "./events/context.ts";
 import { withLocalHooks } from "./hooks/local.ts";
 
 export { PLUGIN_BRAND } from "./_brand.ts";
-export { type BufferedResponse, bufferResponse, captureStringBodies } from "./_response.ts";
+export { type BufferedResponse, bufferResponse } from "./_response.ts";
 
 /** Receives every record a plugin's logger makes. */
 export type LogSink = (record: LogRecord) => void;

@@ -18,36 +18,6 @@ export interface BufferedResponse {
 const EMPTY = new Uint8Array(0);
 const encoder = new TextEncoder();
 
-/** Where a response made by {@linkcode captureStringBodies}'s `Response` keeps its body argument. */
-const BODY_ARGUMENT = Symbol("corral.bodyArgument");
-
-/**
- * Makes the global `Response` a subclass that remembers the body it was constructed with, so
- * that {@linkcode bufferResponse} can encode a string body (Hono's `c.text()`, `c.json()`,
- * `c.html()`) directly instead of reading it back through a `ReadableStream` (~2 µs → ~0.7 µs per
- * response, sandbox/runner_bench.ts). Instances are real `Response`s (the native constructor
- * runs), `instanceof Response` still holds for native ones (`fetch()` results), and the name,
- * statics and prototype methods are inherited. Called by the runner before the plugin loads;
- * idempotent. Other bodies (bytes, streams, forms) and responses not made through it take the
- * stream path as before.
- */
-export function captureStringBodies(): void {
-  const Native = globalThis.Response;
-  if (Object.hasOwn(Native, BODY_ARGUMENT)) return;
-  const Captured = class Response extends Native {
-    constructor(body?: BodyInit | null, init?: ResponseInit) {
-      super(body, init);
-      // Strings only: they cannot change after the fact, unlike a buffer the caller may reuse.
-      if (typeof body === "string") (this as Record<symbol, unknown>)[BODY_ARGUMENT] = body;
-    }
-    static override [Symbol.hasInstance](value: unknown): boolean {
-      return value instanceof Native;
-    }
-  };
-  Object.defineProperty(Captured, BODY_ARGUMENT, { value: true });
-  globalThis.Response = Captured;
-}
-
 /**
  * Reads `response`'s body, at most `maxBodyBytes` of it. A body over the limit is cancelled as
  * soon as it crosses it (so a runaway body never sits in memory) and replaced by a 502 with a
@@ -60,16 +30,8 @@ export async function bufferResponse(
   what: () => string,
 ): Promise<BufferedResponse> {
   const { status, headers } = response;
-  const declared = Number(headers.get("content-length") ?? NaN);
-  const text = (response as unknown as Record<symbol, unknown>)[BODY_ARGUMENT];
-  if (typeof text === "string" && !response.bodyUsed) {
-    // Encoded as `new Response(text)` did (UTF-8, lone surrogates replaced); it is in memory already.
-    const body = declared > maxBodyBytes ? undefined : encoder.encode(text);
-    return body === undefined || body.byteLength > maxBodyBytes
-      ? tooLarge(maxBodyBytes, what())
-      : { status, headers, body, tooLarge: false };
-  }
   if (response.body === null) return { status, headers, body: EMPTY, tooLarge: false };
+  const declared = Number(headers.get("content-length") ?? NaN);
   const body = declared > maxBodyBytes ? undefined : await readCapped(response.body, maxBodyBytes);
   if (body !== undefined) return { status, headers, body, tooLarge: false };
   if (declared > maxBodyBytes) await response.body.cancel().catch(() => {});
