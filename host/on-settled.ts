@@ -5,7 +5,7 @@
  */
 
 /** `promise`, with `done` called once it settles (before anything chained on the result runs). */
-export function onSettled<T>(promise: Promise<T>, done: () => void): Promise<T> {
+function onSettled<T>(promise: Promise<T>, done: () => void): Promise<T> {
   return promise.then(
     (value) => {
       done();
@@ -16,4 +16,18 @@ export function onSettled<T>(promise: Promise<T>, done: () => void): Promise<T> 
       throw error;
     },
   );
+}
+
+/**
+ * `work()`, with `done` called once its promise settles; a `work` that throws instead of
+ * returning a promise is a rejection, and `done` is still called once.
+ */
+export function runSettled<T>(work: () => Promise<T>, done: () => void): Promise<T> {
+  let result: Promise<T>;
+  try {
+    result = work();
+  } catch (error) {
+    result = Promise.reject(error);
+  }
+  return onSettled(result, done);
 }

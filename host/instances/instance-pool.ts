@@ -21,7 +21,7 @@ import { UnavailableError } from "../supervisor.ts";
 import type { CrashRecord, ForwardRequest, PluginHealth, PluginState, PluginUsage } from "../supervisor.ts";
 import type { PoolSettings } from "./pool-settings.ts";
 import type { StateChange } from "../monitoring/state-history.ts";
-import { onSettled } from "../on-settled.ts";
+import { runSettled } from "../on-settled.ts";
 
 /** Makes instance `id` (a stopped supervisor); `onStateChange` must be wired to its state changes. */
 export type InstanceFactory = (id: number, onStateChange: (state: PluginState, change: StateChange) => void) => PluginHandle;
@@ -174,7 +174,6 @@ export class InstancePool implements PluginHandle {
   #forward(request: ForwardRequest): Promise<ResponseMessage> {
     const started = Date.now();
     let instance: Instance;
-    let answer: Promise<ResponseMessage>;
     try {
       instance = this.#pick();
       instance.inFlight++;
@@ -182,12 +181,7 @@ export class InstancePool implements PluginHandle {
       this.#finishRequest(started);
       return Promise.reject(error);
     }
-    try {
-      answer = instance.handle.handle(request);
-    } catch (error) {
-      answer = Promise.reject(error);
-    }
-    return onSettled(answer, () => {
+    return runSettled(() => instance.handle.handle(request), () => {
       this.#settled(instance);
       this.#finishRequest(started);
     });
@@ -213,11 +207,10 @@ export class InstancePool implements PluginHandle {
         return instance.handle.call(method, payload, timeoutMs);
       });
     }
-    const ready = this.#readyInstances();
-    if (ready.length === 0) {
+    const instance = this.#leastBusyReady();
+    if (instance === undefined) {
       return Promise.reject(new CorralError(ErrorCode.PLUGIN_UNAVAILABLE, `plugin "${this.name}" is ${this.#state}, not ready`));
     }
-    const instance = leastBusy(ready);
     return this.#run(instance, () => instance.handle.call(method, payload, timeoutMs));
   }
 
@@ -357,7 +350,7 @@ export class InstancePool implements PluginHandle {
     return instance;
   }
 
-  /** leastBusy(#readyInstances()) without the array: #pick runs once per request. */
+  /** The ready (not retiring) instance with the fewest in flight, without building an array: #pick runs once per request. */
   #leastBusyReady(): Instance | undefined {
     let best: Instance | undefined;
     for (const instance of this.#instances) {
@@ -365,10 +358,6 @@ export class InstancePool implements PluginHandle {
       if (best === undefined || instance.inFlight < best.inFlight) best = instance;
     }
     return best;
-  }
-
-  #readyInstances(): Instance[] {
-    return this.#instances.filter((i) => !i.retiring && i.handle.state === "ready");
   }
 
   async #run<T>(instance: Instance, work: () => Promise<T>): Promise<T> {

@@ -1,4 +1,4 @@
-import { onSettled } from "../on-settled.ts";
+import { runSettled } from "../on-settled.ts";
 
 /** Counts the requests and calls one deployment is serving, so it can be drained before it stops. */
 export class InFlight {
@@ -37,13 +37,6 @@ export class InFlight {
   /** Runs `work` counted (every forwarded request does: no async wrapper, see on-settled.ts). */
   run<T>(work: () => Promise<T>): Promise<T> {
     this.enter();
-    let result: Promise<T>;
-    try {
-      result = work();
-    } catch (error) {
-      this.leave();
-      return Promise.reject(error);
-    }
-    return onSettled(result, () => this.leave());
+    return runSettled(work, () => this.leave());
   }
 }
