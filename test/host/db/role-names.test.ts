@@ -72,6 +72,14 @@ async function start(at: Install, name: string): Promise<PluginDatabase> {
   return opened;
 }
 
+/** Closes the pools `start` opened at these installations (a purge needs its plugin's sessions gone). */
+async function closeOpened(...ats: Install[]): Promise<void> {
+  for (const at of ats) {
+    for (const opened of at.opened) await opened.close();
+    at.opened.length = 0;
+  }
+}
+
 async function sql(db: PluginDatabase, text: string): Promise<unknown[]> {
   return decodeRows((await db.query({ sql: text, paramsJson: "[]", transactionId: 0 })).rowsJson);
 }
@@ -204,8 +212,7 @@ test("a plugin's role cannot connect to the other installation's database, even 
 
 test("a purge in one installation drops its schema and role, and leaves the other's role and data", async () => {
   const name = used[0]!;
-  for (const opened of a.opened) await opened.close();
-  a.opened.length = 0;
+  await closeOpened(a);
   const roleA = (await a.store.recordedDatabase(name))!.role;
   await dropPluginDatabase(a.db.adminPool, name, roleA);
   await a.store.forgetDatabase(name);
@@ -230,9 +237,7 @@ test("an old-style plugin_<name> installation keeps its role and data after the 
   const inB = await start(b, name);
   assert.is.not(inB.role, legacy);
   assert.ok(await verifierMatches(legacy, pluginDatabasePassword(a.secret, name)), "B did not re-set the old role's password");
-  for (const opened of [...a.opened, ...b.opened]) await opened.close();
-  a.opened.length = 0;
-  b.opened.length = 0;
+  await closeOpened(a, b);
 });
 
 test("an old-style role two installations shared: the first to upgrade moves its objects to a role of its own; the other keeps the old one", async () => {
@@ -263,9 +268,7 @@ test("an old-style role two installations shared: the first to upgrade moves its
 
   // A second start of A changes nothing.
   assert.is((await start(a, name)).role, inA.role);
-  for (const opened of [...a.opened, ...b.opened]) await opened.close();
-  a.opened.length = 0;
-  b.opened.length = 0;
+  await closeOpened(a, b);
 });
 
 test("purging an old-style role another installation still shares only detaches it from this database", async () => {
