@@ -19,6 +19,7 @@ import { withRequestTrace } from "./request-trace.ts";
 import { bufferResponse, startPlugin } from "./sdk/_internal.ts";
 import { definePlugin } from "./sdk/mod.ts";
 import { Session } from "./session.ts";
+import { concatBytes } from "../schemas/concat-bytes.ts";
 
 
 const BATCH = 50;
@@ -76,14 +77,7 @@ async function startedSession(): Promise<(chunk: Uint8Array) => Promise<void>> {
 
 /** `BATCH` request frames in one chunk, ids from `first`. */
 function batch(first: number, post: boolean): Uint8Array {
-  const frames = Array.from({ length: BATCH }, (_, i) => frame(first + i, post));
-  const out = new Uint8Array(frames.reduce((n, f) => n + f.byteLength, 0));
-  let at = 0;
-  for (const f of frames) {
-    out.set(f, at);
-    at += f.byteLength;
-  }
-  return out;
+  return concatBytes(Array.from({ length: BATCH }, (_, i) => frame(first + i, post)));
 }
 
 const runGet = await startedSession();

@@ -9,6 +9,8 @@
  * @module
  */
 
+import { concatBytes } from "./concat-bytes.ts";
+
 /**
  * Queues frames and writes them together when `schedule` fires (Node and Deno: `setImmediate`,
  * which runs right after the current I/O callbacks).
@@ -68,12 +70,6 @@ export class FrameWriter {
       this.#write(queue[0]!);
       return;
     }
-    const out = new Uint8Array(size);
-    let at = 0;
-    for (const frame of queue) {
-      out.set(frame, at);
-      at += frame.byteLength;
-    }
-    this.#write(out);
+    this.#write(concatBytes(queue, size));
   }
 }

@@ -3,6 +3,7 @@
 import { deepStrictEqual, ok, strictEqual, throws } from "node:assert/strict";
 import { CorralError, ErrorCode } from "./errors.ts";
 import { FrameReader } from "./framing.ts";
+import { concatBytes } from "./concat-bytes.ts";
 
 /** A frame with `segments` segments of the given word counts, each word filled with its segment's index. */
 function rawFrame(...segmentWords: number[]): Uint8Array {
@@ -26,17 +27,8 @@ const frames = [
   rawFrame(2, 1), // even count: the table is padded to 8 bytes
   rawFrame(12),
 ];
-const stream = concat(frames);
+const stream = concatBytes(frames);
 
-function concat(parts: readonly Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((sum, p) => sum + p.byteLength, 0));
-  let at = 0;
-  for (const part of parts) {
-    out.set(part, at);
-    at += part.byteLength;
-  }
-  return out;
-}
 
 function readAll(reader: FrameReader, chunks: readonly Uint8Array[]): Uint8Array[] {
   return chunks.flatMap((chunk) => reader.push(chunk).map((frame) => new Uint8Array(frame)));
@@ -51,7 +43,7 @@ Deno.test("frame reader: a stream cut once at every byte boundary yields the sam
 });
 
 Deno.test("frame reader: a stream cut twice at every pair of boundaries yields the same frames", () => {
-  const short = concat(frames.slice(0, 4));
+  const short = concatBytes(frames.slice(0, 4));
   for (let a = 0; a <= short.byteLength; a++) {
     for (let b = a; b <= short.byteLength; b++) {
       const chunks = [short.slice(0, a), short.slice(a, b), short.slice(b)];

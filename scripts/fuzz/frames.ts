@@ -15,6 +15,7 @@ import { FrameReader, FramingError } from "../../schemas/framing.ts";
 import type { FrameLimits } from "../../schemas/framing.ts";
 import type { PluginToHost } from "../../schemas/messages.ts";
 import { Frame, LogRecord_Level, TransactionControl_Action } from "../../schemas/generated/capnp-ts/protocol.capnp.js";
+import { concatBytes } from "../../schemas/concat-bytes.ts";
 
 /** The caps the fuzz reads with: small enough that mutated length fields cross them often. */
 export const FUZZ_LIMITS: FrameLimits = { maxFrameBytes: 64 * 1024, maxSegments: 64 };
@@ -197,13 +198,7 @@ export function streamOf(fuzzCase: FuzzCase, seeds: readonly Uint8Array[]): Uint
   const frames = fuzzCase.parts.map((part) =>
     part instanceof Uint8Array ? part : part.mutations.reduce(mutate, seeds[part.seed]!)
   );
-  const out = new Uint8Array(frames.reduce((n, f) => n + f.byteLength, 0));
-  let at = 0;
-  for (const frame of frames) {
-    out.set(frame, at);
-    at += frame.byteLength;
-  }
-  return out;
+  return concatBytes(frames);
 }
 
 /** What the host's reading steps made of a byte stream. */

@@ -3,6 +3,7 @@ import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { FrameReader, FramingError } from "../../schemas/framing.ts";
 import { encodeHostMessage } from "../../host/protocol/codec.ts";
+import { concatBytes } from "../../schemas/concat-bytes.ts";
 
 const limits = { maxFrameBytes: 1 << 20, maxSegments: 64 };
 
@@ -14,19 +15,9 @@ function sampleFrames(): Uint8Array[] {
   ];
 }
 
-function concat(parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.byteLength, 0));
-  let offset = 0;
-  for (const part of parts) {
-    out.set(part, offset);
-    offset += part.byteLength;
-  }
-  return out;
-}
-
 test("frames split at every byte boundary come out whole and in order", () => {
   const frames = sampleFrames();
-  const stream = concat(frames);
+  const stream = concatBytes(frames);
   for (let cut = 1; cut < stream.byteLength; cut += 7) {
     const reader = new FrameReader(limits);
     const out = [...reader.push(stream.subarray(0, cut)), ...reader.push(stream.subarray(cut))];
@@ -38,7 +29,7 @@ test("frames split at every byte boundary come out whole and in order", () => {
 
 test("every frame comes out in an ArrayBuffer of its own, so decoders may keep views of it", () => {
   const frames = sampleFrames();
-  const stream = concat(frames);
+  const stream = concatBytes(frames);
   const out = new FrameReader(limits).push(stream);
   assert.is(out.length, 3);
   assert.ok(out.every((frame) => frame !== stream.buffer), "not the chunk's buffer");
@@ -51,7 +42,7 @@ test("byte-by-byte delivery works", () => {
   const frames = sampleFrames();
   const reader = new FrameReader(limits);
   const out: ArrayBuffer[] = [];
-  for (const byte of concat(frames)) out.push(...reader.push(new Uint8Array([byte])));
+  for (const byte of concatBytes(frames)) out.push(...reader.push(new Uint8Array([byte])));
   assert.is(out.length, 3);
 });
 
