@@ -6,7 +6,7 @@
  */
 
 /** `parts` joined in order; `size`, their total length, when the caller already keeps it. */
-export function concatBytes(parts: readonly Uint8Array[], size = totalBytes(parts)): Uint8Array {
+export function concatBytes(parts: readonly Uint8Array[], size = totalBytes(parts)): Uint8Array<ArrayBuffer> {
   const out = new Uint8Array(size);
   let at = 0;
   for (const part of parts) {

@@ -5,6 +5,7 @@
  */
 
 import { ErrorCode } from "../../schemas/errors.ts";
+import { concatBytes } from "../../schemas/concat-bytes.ts";
 
 /** A response whose body has been read in full. */
 export interface BufferedResponse {
@@ -55,14 +56,7 @@ async function readCapped(
     }
     chunks.push(value);
   }
-  if (chunks.length === 1) return chunks[0];
-  const body = new Uint8Array(length);
-  let offset = 0;
-  for (const chunk of chunks) {
-    body.set(chunk, offset);
-    offset += chunk.byteLength;
-  }
-  return body;
+  return chunks.length === 1 ? chunks[0] : concatBytes(chunks, length);
 }
 
 function tooLarge(maxBodyBytes: number, what: string): BufferedResponse {
