@@ -58,16 +58,19 @@ abstract class Tally<E> {
   }
 
   /** The entry for `key`, made with `values` (in labelNames order) the first time. */
-  protected entry(key: string, values: readonly string[], make: (labels: Values) => E): E {
+  protected entry(key: string, values: readonly string[]): E {
     let entry = this.entries.get(key);
     if (entry === undefined) {
       const labels: Values = {};
       this.labelNames.forEach((name, i) => (labels[name] = values[i]!));
-      entry = make(labels);
+      entry = this.newEntry(labels);
       this.entries.set(key, entry);
     }
     return entry;
   }
+
+  /** A fresh entry for a label set seen for the first time. */
+  protected abstract newEntry(labels: Values): E;
 }
 
 /** A monotonic counter per label set. */
@@ -76,7 +79,11 @@ export class TallyCounter extends Tally<CounterEntry> {
 
   /** Adds `by` to the series whose label values (labelNames order) are `values`, joined as `key`. */
   inc(key: string, values: readonly string[], by = 1): void {
-    this.entry(key, values, (labels) => ({ labels, value: 0 })).value += by;
+    this.entry(key, values).value += by;
+  }
+
+  protected newEntry(labels: Values): CounterEntry {
+    return { labels, value: 0 };
   }
 
   get(): Promise<object> {
@@ -96,13 +103,17 @@ export class TallyHistogram extends Tally<HistogramEntry> {
   }
 
   observe(key: string, values: readonly string[], value: number): void {
-    const entry = this.entry(key, values, (labels) => ({ labels, counts: new Array<number>(this.#bounds.length + 1).fill(0), sum: 0, count: 0 }));
+    const entry = this.entry(key, values);
     const bounds = this.#bounds;
     let slot = 0;
     while (slot < bounds.length && value > bounds[slot]!) slot++;
     entry.counts[slot]!++;
     entry.sum += value;
     entry.count++;
+  }
+
+  protected newEntry(labels: Values): HistogramEntry {
+    return { labels, counts: new Array<number>(this.#bounds.length + 1).fill(0), sum: 0, count: 0 };
   }
 
   get(): Promise<object> {
